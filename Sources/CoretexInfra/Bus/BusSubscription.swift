@@ -1,0 +1,67 @@
+import CNATS
+
+/// A live subscription; an `AsyncSequence` of the messages it receives.
+public final class BusSubscription: AsyncSequence, @unchecked Sendable {
+    // @unchecked: `subscription` is a thread-safe nats.c handle, written once in init.
+    public typealias Element = BusMessage
+
+    private let stream: AsyncStream<BusMessage>
+    private let subscription: OpaquePointer
+    public let subject: String
+
+    init(connection: OpaquePointer, subject: String, queue: String?) throws {
+        let (stream, continuation) = AsyncStream.makeStream(of: BusMessage.self)
+        // Owned by the C side from here until the completion callback releases it: nats.c
+        // guarantees the message handler does not run after that.
+        let sink = Unmanaged.passRetained(Sink(continuation)).toOpaque()
+        var sub: OpaquePointer?
+        let status: natsStatus =
+            if let queue {
+                natsConnection_QueueSubscribe(&sub, connection, subject, queue, onMessage, sink)
+            } else {
+                natsConnection_Subscribe(&sub, connection, subject, onMessage, sink)
+            }
+        guard status == NATS_OK, let sub else {
+            Unmanaged<Sink>.fromOpaque(sink).release()
+            throw BusError(operation: "subscribe \(subject)", text: String(cString: natsStatus_GetText(status)))
+        }
+        // The handler only enqueues, so nats.c's pending buffer never fills unless the process
+        // is starved; raise the default (65,536 messages) so a burst is not dropped as a slow consumer.
+        natsSubscription_SetPendingLimits(sub, 1_000_000, 1 << 30)
+        natsSubscription_SetOnCompleteCB(sub, onComplete, sink)
+        self.stream = stream
+        self.subscription = sub
+        self.subject = subject
+    }
+
+    public func makeAsyncIterator() -> AsyncStream<BusMessage>.AsyncIterator { stream.makeAsyncIterator() }
+
+    /// Stops delivery; iteration ends after the messages already received.
+    public func unsubscribe() {
+        natsSubscription_Unsubscribe(subscription)
+    }
+
+    deinit {
+        natsSubscription_Unsubscribe(subscription)
+        natsSubscription_Destroy(subscription)
+    }
+}
+
+/// The Swift side of a subscription, reachable from nats.c's threads.
+private final class Sink: Sendable {
+    let continuation: AsyncStream<BusMessage>.Continuation
+    init(_ continuation: AsyncStream<BusMessage>.Continuation) { self.continuation = continuation }
+}
+
+/// C callbacks cannot capture context; the sink arrives through the closure pointer.
+private let onMessage: natsMsgHandler = { _, _, msg, closure in
+    guard let msg, let closure else { return }
+    let message = BusMessage(nats: msg)
+    natsMsg_Destroy(msg)
+    Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue().continuation.yield(message)
+}
+
+private let onComplete: natsOnCompleteCB = { closure in
+    guard let closure else { return }
+    Unmanaged<Sink>.fromOpaque(closure).takeRetainedValue().continuation.finish()
+}

@@ -1,0 +1,254 @@
+import CoretexCore
+import CoretexProtocol
+import Foundation
+
+/// Jobs in Redis: states, meta, context and result blobs, traces and dead letters, in the
+/// contract's key layout (`JobKeys`). Every state change is one atomic script call
+/// (`TransitionScript`); reads are pipelined.
+public struct JobStore: Sendable {
+    public let redis: RedisClient
+    public let settings: StoreSettings
+
+    public init(redis: RedisClient, settings: StoreSettings = StoreSettings()) {
+        self.redis = redis
+        self.settings = settings
+    }
+
+    // MARK: - state changes
+
+    /// Applies `change` atomically and reports what happened.
+    @discardableResult
+    public func apply(_ id: String, _ change: StateChange, now: Date = Date()) async throws -> TransitionOutcome {
+        try await applyReturningTopic(id, change, now: now).outcome
+    }
+
+    /// `apply`, also returning the job's topic when the change applied (for metrics labels),
+    /// so callers need no second round trip.
+    public func applyReturningTopic(_ id: String, _ change: StateChange, now: Date = Date()) async throws
+        -> (outcome: TransitionOutcome, topic: String?)
+    {
+        let keys = [
+            JobKeys.meta(id), JobKeys.state(id), JobKeys.recent, JobKeys.events(id), JobKeys.deadline,
+            JobKeys.resultPtr(id), JobKeys.dlqEntry(id), JobKeys.dlqIndex, JobKeys.result(id),
+            JobKeys.trace(change.traceID ?? ""),
+        ]
+        var args = [
+            id,
+            change.path.map(\.rawValue).joined(separator: ","),
+            change.from.map { $0?.rawValue ?? "~" }.joined(separator: ","),
+            String(Int64(now.timeIntervalSince1970 * 1_000_000)),
+            String(settings.metaTTL),
+            String(settings.recentLimit),
+            String(settings.terminalIndexLimit),
+            change.target.isTerminal ? "1" : "0",
+            try change.deadLetter.map(Self.encode) ?? "",
+            String(settings.dlqLimit),
+            change.fallbackResult ?? "",
+            String(settings.dataTTL),
+            change.traceID ?? "",
+            String(change.deadlineUnix ?? 0),
+        ]
+        for (field, value) in change.fields { args += [field, value] }
+        let reply = try await redis.eval(TransitionScript.script, keys: keys, args: args).array
+        let outcome = reply.first?.text ?? ""
+        let current = reply.count > 1 ? JobState(rawValue: reply[1].text ?? "") : nil
+        switch outcome {
+        case "applied": return (.applied(from: current), reply.count > 2 ? reply[2].text : nil)
+        case "unchanged": return (.unchanged, nil)
+        default: return (.rejected(current: current), nil)
+        }
+    }
+
+    /// Creates a job in PENDING with its meta and (optionally) its context in one round trip.
+    /// Returns `.rejected(current:)` when the id already exists: a duplicate submission never
+    /// resets a job.
+    @discardableResult
+    public func create(_ id: String, meta: [(String, String)], traceID: String?, deadlineUnix: Int?,
+                       context: String?, now: Date = Date()) async throws -> TransitionOutcome {
+        var change = StateChange(to: .pending, from: [nil])
+        change.fields = meta
+        change.traceID = traceID
+        change.deadlineUnix = deadlineUnix
+        if let context { try await putContext(id, context) }
+        return try await apply(id, change, now: now)
+    }
+
+    // MARK: - blobs
+
+    public func putContext(_ id: String, _ json: String) async throws {
+        try await redis.command("SET", JobKeys.context(id), json, "EX", String(settings.dataTTL))
+    }
+
+    public func putResult(_ id: String, _ json: String) async throws {
+        try await redis.command("SET", JobKeys.result(id), json, "EX", String(settings.dataTTL))
+    }
+
+    /// The bytes behind a `redis://` pointer, or nil.
+    public func blob(pointer: String) async throws -> [UInt8]? {
+        guard let key = JobKeys.key(fromPointer: pointer) else { return nil }
+        return try await redis.command("GET", key).bytes
+    }
+
+    // MARK: - reads
+
+    /// The job's state; nil when no job has this id.
+    public func state(_ id: String) async throws -> JobState? {
+        let replies = try await redis.pipeline([["HGET", JobKeys.meta(id), "state"], ["GET", JobKeys.state(id)]])
+        return (replies[0].text ?? replies[1].text).flatMap(JobState.init(rawValue:))
+    }
+
+    /// Meta fields of the job (empty when unknown).
+    public func meta(_ id: String) async throws -> [String: String] {
+        Self.hash(try await redis.command("HGETALL", JobKeys.meta(id)))
+    }
+
+    static let recordFields = [
+        "state", "updated_at", "trace_id", "topic", "tenant", "team", "principal",
+        "safety_decision", "safety_reason", "deadline_unix", "worker_id", "created_at",
+    ]
+
+    /// List records of the given jobs, in the given order, in one round trip. Jobs whose meta
+    /// has expired are left out.
+    public func records(_ ids: [String]) async throws -> [JobRecord] {
+        let replies = try await redis.pipeline(ids.map { ["HMGET", JobKeys.meta($0)] + Self.recordFields })
+        return zip(ids, replies).compactMap { id, reply in
+            let v = reply.array.map { $0.text.flatMap { $0.isEmpty ? nil : $0 } }
+            guard v.count == Self.recordFields.count, let state = v[0] else { return nil }
+            var r = JobRecord(id: id, updatedAt: Int(v[1] ?? "") ?? 0, state: state)
+            r.traceID = v[2]
+            r.topic = v[3]
+            r.tenant = v[4]
+            r.team = v[5]
+            r.principal = v[6]
+            r.safetyDecision = v[7]
+            r.safetyReason = v[8]
+            r.deadlineUnix = v[9].flatMap { Int($0) }
+            r.workerID = v[10]
+            r.createdAt = v[11].flatMap { Int($0) }
+            return r
+        }
+    }
+
+    /// Everything known about one job, in two round trips; nil when the job does not exist.
+    public func detail(_ id: String) async throws -> JobDetail? {
+        let replies = try await redis.pipeline([
+            ["HGETALL", JobKeys.meta(id)],
+            ["GET", JobKeys.state(id)],
+            ["GET", JobKeys.resultPtr(id)],
+            ["GET", JobKeys.context(id)],
+            ["GET", JobKeys.dlqEntry(id)],
+            ["LRANGE", JobKeys.events(id), "0", "-1"],
+        ])
+        let meta = Self.hash(replies[0])
+        guard let state = meta["state"] ?? replies[1].text else { return nil }
+        var d = JobDetail(id: id, state: state)
+        d.traceID = meta["trace_id"] ?? ""
+        d.topic = meta["topic"] ?? ""
+        d.tenant = meta["tenant"] ?? ""
+        d.safetyDecision = meta["safety_decision"] ?? ""
+        d.safetyReason = meta["safety_reason"] ?? ""
+        d.resultPtr = meta["result_ptr"] ?? replies[2].text ?? ""
+        d.context = replies[3].bytes.flatMap { JSONValue.parse($0) }
+        d.team = meta["team"].flatMap { $0.isEmpty ? nil : $0 }
+        d.principal = meta["principal"].flatMap { $0.isEmpty ? nil : $0 }
+        d.memoryID = meta["memory_id"].flatMap { $0.isEmpty ? nil : $0 }
+        d.workerID = meta["worker_id"].flatMap { $0.isEmpty ? nil : $0 }
+        d.labels = meta["labels"].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+        d.updatedAt = meta["updated_at"].flatMap { Int($0) }
+        d.deadlineUnix = meta["deadline_unix"].flatMap { Int($0) }
+        if let entry = replies[4].bytes.flatMap({ try? JSONDecoder().decode(DLQEntry.self, from: Data($0)) }) {
+            d.errorStatus = entry.status
+            if let reason = entry.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty {
+                d.errorMessage = reason
+            }
+        }
+        d.events = replies[5].array.compactMap { item in
+            guard let text = item.text else { return nil }
+            let parts = text.split(separator: "|", maxSplits: 1)
+            guard parts.count == 2, let at = Int(parts[0]) else { return nil }
+            return JobEvent(at: at, state: String(parts[1]))
+        }
+        if let key = JobKeys.key(fromPointer: d.resultPtr), let bytes = try await redis.command("GET", key).bytes {
+            d.result = JSONValue.parse(bytes)
+        }
+        return d
+    }
+
+    /// Ids of the jobs of a trace.
+    public func traceMembers(_ traceID: String) async throws -> [String] {
+        try await redis.command("SMEMBERS", JobKeys.trace(traceID)).array.compactMap(\.text).sorted()
+    }
+
+    /// Up to `limit` ids from `job:recent`, newest first, whose score is ≤ `maxScore`, with
+    /// their scores (µs).
+    public func recent(maxScore: Int64?, limit: Int) async throws -> [(id: String, score: Int64)] {
+        let max = maxScore.map(String.init) ?? "+inf"
+        let reply = try await redis.command(
+            "ZREVRANGEBYSCORE", JobKeys.recent, max, "-inf", "WITHSCORES", "LIMIT", "0", String(limit))
+        let items = reply.array
+        return stride(from: 0, to: items.count - 1, by: 2).compactMap { i in
+            guard let id = items[i].text, let score = items[i + 1].text.flatMap(Double.init) else { return nil }
+            return (id, Int64(score))
+        }
+    }
+
+    /// Ids that entered `state` at or before `cutoff` (unix seconds), oldest first.
+    public func ids(in state: JobState, enteredBefore cutoff: Int, limit: Int) async throws -> [String] {
+        try await redis.command(
+            "ZRANGEBYSCORE", JobKeys.index(state.rawValue), "-inf", String(cutoff), "LIMIT", "0", String(limit)
+        ).array.compactMap(\.text)
+    }
+
+    /// Ids whose deadline (unix seconds) is at or before `now`.
+    public func idsPastDeadline(now: Int, limit: Int) async throws -> [String] {
+        try await redis.command("ZRANGEBYSCORE", JobKeys.deadline, "-inf", String(now), "LIMIT", "0", String(limit))
+            .array.compactMap(\.text)
+    }
+
+    /// Removes an id from an index it no longer belongs in (its job finished or expired).
+    public func unindex(_ id: String, from state: JobState?) async throws {
+        if let state {
+            try await redis.command("ZREM", JobKeys.index(state.rawValue), id)
+        } else {
+            try await redis.command("ZREM", JobKeys.deadline, id)
+        }
+    }
+
+    // MARK: - dead letters
+
+    public func deadLetters(limit: Int) async throws -> [DLQEntry] {
+        let ids = try await redis.command("ZREVRANGE", JobKeys.dlqIndex, "0", String(max(limit, 1) - 1)).array
+            .compactMap(\.text)
+        if ids.isEmpty { return [] }
+        let replies = try await redis.pipeline(ids.map { ["GET", JobKeys.dlqEntry($0)] })
+        return replies.compactMap { $0.bytes.flatMap { try? JSONDecoder().decode(DLQEntry.self, from: Data($0)) } }
+    }
+
+    public func deadLetter(_ id: String) async throws -> DLQEntry? {
+        try await redis.command("GET", JobKeys.dlqEntry(id)).bytes.flatMap {
+            try? JSONDecoder().decode(DLQEntry.self, from: Data($0))
+        }
+    }
+
+    /// Deletes an entry; true when it existed.
+    @discardableResult
+    public func deleteDeadLetter(_ id: String) async throws -> Bool {
+        let replies = try await redis.pipeline([["DEL", JobKeys.dlqEntry(id)], ["ZREM", JobKeys.dlqIndex, id]])
+        return (replies[0].int ?? 0) > 0
+    }
+
+    // MARK: - helpers
+
+    static func hash(_ reply: RedisValue) -> [String: String] {
+        let items = reply.array
+        var out: [String: String] = [:]
+        for i in stride(from: 0, to: items.count - 1, by: 2) {
+            if let k = items[i].text, let v = items[i + 1].text { out[k] = v }
+        }
+        return out
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+}

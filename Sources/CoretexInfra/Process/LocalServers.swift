@@ -1,0 +1,73 @@
+import Foundation
+
+/// Starts `nats-server` and `redis-server` on loopback, for the dev stack and for tests.
+///
+/// Both run with no persistence beyond `directory`, bound to 127.0.0.1 only.
+public enum LocalServers {
+    public static func startNATS(port: Int, directory: String) throws -> ManagedProcess {
+        let process = try ManagedProcess(
+            name: "nats-server", executable: "nats-server",
+            arguments: ["-a", "127.0.0.1", "-p", String(port), "-P", "\(directory)/nats.pid"],
+            logFile: "\(directory)/nats.log")
+        try waitForPort(port, name: "nats-server", process: process)
+        return process
+    }
+
+    public static func startRedis(port: Int, directory: String) throws -> ManagedProcess {
+        let process = try ManagedProcess(
+            name: "redis-server", executable: "redis-server",
+            arguments: [
+                "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", directory, "--daemonize", "no", "--logfile", "\(directory)/redis.log",
+            ])
+        try waitForPort(port, name: "redis-server", process: process)
+        return process
+    }
+
+    /// Polls until something accepts TCP connections on 127.0.0.1:`port`.
+    public static func waitForPort(_ port: Int, name: String, process: ManagedProcess? = nil, timeout: TimeInterval = 10) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let process, !process.isRunning {
+                throw ProcessError.notReady(name, "exited with status \(process.terminationStatus ?? -1)")
+            }
+            if canConnect(port: port) { return }
+            usleep(20_000)
+        }
+        throw ProcessError.notReady(name, "nothing listening on 127.0.0.1:\(port) after \(Int(timeout)) s")
+    }
+
+    public static func canConnect(port: Int, host: String = "127.0.0.1") -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &addr.sin_addr)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    /// A TCP port that was free a moment ago (the kernel picks it).
+    public static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var bound = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int(UInt16(bigEndian: bound.sin_port))
+    }
+}

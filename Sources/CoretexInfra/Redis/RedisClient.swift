@@ -1,0 +1,107 @@
+import Synchronization
+
+/// The store client: a small pool of auto-pipelining hiredis connections.
+///
+/// Every method is safe to call from any task. A command that fails because the connection
+/// dropped throws `RedisError.connection`; the next call reconnects.
+public final class RedisClient: Sendable {
+    private let connections: [RedisConnection]
+    private let next = Atomic<Int>(0)
+    private let scripts = Mutex<[String: String]>([:])
+    public let url: RedisURL
+
+    public init(url: RedisURL, poolSize: Int = 2) {
+        self.url = url
+        self.connections = (0..<max(1, poolSize)).map { _ in RedisConnection(url: url) }
+    }
+
+    deinit { close() }
+
+    public func close() { connections.forEach { $0.stop() } }
+
+    private var connection: RedisConnection {
+        connections[next.wrappingAdd(1, ordering: .relaxed).oldValue % connections.count]
+    }
+
+    /// Runs one command; a server error reply is thrown as `RedisError.server`.
+    @discardableResult
+    public func command(_ args: String...) async throws -> RedisValue {
+        try await command(args)
+    }
+
+    @discardableResult
+    public func command(_ args: [String]) async throws -> RedisValue {
+        try await commandBytes(args.map { Array($0.utf8) })
+    }
+
+    @discardableResult
+    public func commandBytes(_ args: [[UInt8]]) async throws -> RedisValue {
+        let reply = try await connection.send([args])[0]
+        if case .error(let text) = reply { throw RedisError.server(text) }
+        return reply
+    }
+
+    /// Runs the commands in one round trip and returns every reply, errors included as
+    /// `.error` values (one failing command does not hide the others' results).
+    public func pipeline(_ commands: [[String]]) async throws -> [RedisValue] {
+        if commands.isEmpty { return [] }
+        return try await connection.send(commands.map { $0.map { Array($0.utf8) } })
+    }
+
+    /// Runs a Lua script atomically. The script is loaded once per client and invoked by its
+    /// SHA; after a server restart (NOSCRIPT) it is loaded again.
+    @discardableResult
+    public func eval(_ script: RedisScript, keys: [String], args: [String]) async throws -> RedisValue {
+        let argv = [String(keys.count)] + keys + args
+        for _ in 0..<2 {
+            let sha = try await load(script)
+            let reply = try await connection.send([(["EVALSHA", sha] + argv).map { Array($0.utf8) }])[0]
+            if case .error(let text) = reply {
+                if text.hasPrefix("NOSCRIPT") {
+                    _ = scripts.withLock { $0.removeValue(forKey: script.source) }
+                    continue
+                }
+                throw RedisError.server(text)
+            }
+            return reply
+        }
+        throw RedisError.server("script could not be loaded")
+    }
+
+    private func load(_ script: RedisScript) async throws -> String {
+        if let sha = scripts.withLock({ $0[script.source] }) { return sha }
+        guard let sha = try await command("SCRIPT", "LOAD", script.source).text else {
+            throw RedisError.server("SCRIPT LOAD returned no sha")
+        }
+        scripts.withLock { $0[script.source] = sha }
+        return sha
+    }
+
+    /// PING with the connection's timeouts; throws when Redis is unreachable.
+    public func ping() async throws {
+        let reply = try await command("PING")
+        guard reply.text == "PONG" else { throw RedisError.server("unexpected PING reply") }
+    }
+
+    /// Waits until Redis answers, retrying every `interval` and logging through `onRetry`, so
+    /// a store that is not up yet delays start instead of crashing it.
+    public func waitUntilReachable(interval: Duration = .seconds(2), onRetry: (any Error, Int) -> Void) async throws {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await ping()
+                return
+            } catch {
+                onRetry(error, attempt)
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+/// A Lua script run with EVALSHA.
+public struct RedisScript: Sendable, Hashable {
+    public let source: String
+    public init(_ source: String) { self.source = source }
+}

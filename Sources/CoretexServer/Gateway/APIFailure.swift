@@ -1,0 +1,49 @@
+import CoretexProtocol
+import Foundation
+import Hummingbird
+
+/// An HTTP error with the API's JSON body `{"error": "...", "code": "..."}`.
+struct APIFailure: HTTPResponseError {
+    let status: HTTPResponse.Status
+    let body: APIError
+
+    init(_ status: HTTPResponse.Status, _ message: String, code: String) {
+        self.status = status
+        self.body = APIError(message, code: code)
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try JSONResponse(body, status: status).response(from: request, context: context)
+        if status == .tooManyRequests { response.headers[.retryAfter] = "1" }
+        return response
+    }
+
+    static func badRequest(_ message: String, code: String = "bad_request") -> APIFailure {
+        APIFailure(.badRequest, message, code: code)
+    }
+
+    static func notFound(_ message: String) -> APIFailure { APIFailure(.notFound, message, code: "not_found") }
+
+    static func storeUnavailable(_ error: any Error) -> APIFailure {
+        APIFailure(.serviceUnavailable, "store unavailable: \(error)", code: "store_unavailable")
+    }
+}
+
+/// A JSON body with `Content-Type: application/json` (keys sorted, for stable output).
+struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
+    let body: Body
+    let status: HTTPResponse.Status
+
+    init(_ body: Body, status: HTTPResponse.Status = .ok) {
+        self.body = body
+        self.status = status
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var data = try JSONEncoder.sorted.encode(body)
+        data.append(UInt8(ascii: "\n"))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

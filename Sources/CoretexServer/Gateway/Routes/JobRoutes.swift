@@ -1,0 +1,122 @@
+import CoretexCore
+import CoretexInfra
+import CoretexProtocol
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+
+extension Gateway {
+    /// Submit, list, detail, cancel, traces.
+    func addJobRoutes(_ router: Router<BasicWebSocketRequestContext>) {
+        router.post("/api/v1/jobs") { request, context in
+            let body = try await self.decode(SubmitJobRequest.self, from: request)
+            return JSONResponse(try await self.submit(body, sender: Self.senderHTTP))
+        }
+
+        router.get("/api/v1/jobs") { request, _ in
+            JSONResponse(try await self.listJobs(JobQuery(request.uri.queryParameters)))
+        }
+
+        router.get("/api/v1/jobs/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            guard let detail = try await self.storeCall({ try await self.store.detail(id) }) else {
+                throw APIFailure.notFound("job not found")
+            }
+            return JSONResponse(detail)
+        }
+
+        router.post("/api/v1/jobs/{id}/cancel") { _, context in
+            JSONResponse(try await self.cancel(try context.parameters.require("id")))
+        }
+
+        router.get("/api/v1/traces/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            let records = try await self.storeCall {
+                try await self.store.records(try await self.store.traceMembers(id))
+            }
+            return JSONResponse(records.sorted { ($0.createdAt ?? 0, $0.id) < ($1.createdAt ?? 0, $1.id) })
+        }
+    }
+
+    /// Validates, records (context + PENDING meta in one round trip) and publishes a job.
+    func submit(_ body: SubmitJobRequest, sender: String) async throws -> SubmitJobResponse {
+        let job = try JobSubmission.make(body, defaultTenant: settings.tenantID, pools: pools)
+        let request = job.request
+        try await storeCall {
+            try await self.store.create(
+                request.jobID, meta: JobMeta.fields(of: request), traceID: job.traceID,
+                deadlineUnix: JobMeta.deadline(of: request), context: job.context)
+        }
+        do {
+            try bus.publish(Subjects.submit, Coretex_Agent_V1_BusPacket.request(request, traceID: job.traceID, senderID: sender).wireBytes)
+        } catch {
+            var change = StateChange(to: .failed, from: [.pending])
+            change.deadLetter = DLQEntry(jobID: request.jobID, topic: request.topic, status: "JOB_STATUS_FAILED",
+                                         reason: "failed to enqueue job: \(error)", createdAt: UnixTime.rfc3339())
+            _ = try? await store.apply(request.jobID, change)
+            throw APIFailure(.serviceUnavailable, "failed to enqueue job", code: "bus_unavailable")
+        }
+        return SubmitJobResponse(jobID: request.jobID, traceID: job.traceID)
+    }
+
+    /// Cancels a job that has not finished; an unknown id is a 404 and creates nothing.
+    func cancel(_ id: String) async throws -> CancelJobResponse {
+        let change = StateChange(to: .cancelled, from: [.pending, .scheduled, .dispatched, .running])
+        let outcome = try await storeCall { try await self.store.apply(id, change) }
+        switch outcome {
+        case .applied:
+            var result = Coretex_Agent_V1_JobResult()
+            result.jobID = id
+            result.status = .cancelled
+            result.errorMessage = "cancelled via api"
+            bus.publish(Subjects.result, .result(result, traceID: id, senderID: Self.sender), logger: logger)
+            bus.publish(Subjects.cancel, .cancel(jobID: id, reason: "cancelled via api", senderID: Self.sender), logger: logger)
+            return CancelJobResponse(id: id, state: JobState.cancelled.rawValue)
+        case .unchanged:
+            return CancelJobResponse(id: id, state: JobState.cancelled.rawValue, reason: "job already terminal")
+        case .rejected(let current?):
+            return CancelJobResponse(id: id, state: current.rawValue, reason: "job already terminal")
+        case .rejected(nil):
+            throw APIFailure.notFound("job not found")
+        }
+    }
+
+    /// Decodes a JSON body of at most `maxBodyBytes`: 413 when larger, 400 `invalid json: …` when
+    /// it does not parse (saying where).
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw APIFailure.badRequest("invalid json: \(Self.describe(error))", code: "invalid_json")
+        } catch {
+            throw APIFailure.badRequest("invalid json", code: "invalid_json")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ c: DecodingError.Context) -> String {
+            let p = c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return p.isEmpty ? "" : " at \(p)"
+        }
+        switch error {
+        case .dataCorrupted(let c):
+            let underlying = (c.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return (underlying ?? c.debugDescription) + path(c)
+        case .typeMismatch(let type, let c): return "expected \(type)\(path(c))"
+        case .valueNotFound(let type, let c): return "missing \(type)\(path(c))"
+        case .keyNotFound(let key, let c): return "missing key \(key.stringValue)\(path(c))"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    /// Runs a store call, turning a lost Redis connection into 503 with a JSON body.
+    @discardableResult
+    func storeCall<T>(_ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
+        } catch let error as RedisError {
+            throw APIFailure.storeUnavailable(error)
+        }
+    }
+}

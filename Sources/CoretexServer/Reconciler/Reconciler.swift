@@ -1,0 +1,115 @@
+import CoretexCore
+import CoretexInfra
+import CoretexProtocol
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Times out jobs that are stuck: DISPATCHED but never started, RUNNING for too long, past
+/// their deadline, or PENDING long after any scheduler should have placed them.
+///
+/// Unlike the original's silent timeouts, each one gets a TIMEOUT result event, a dead letter,
+/// a cancel to the worker that may still be running it, and a metric. Replicas take turns
+/// through a Redis lock that only its owner releases.
+public final class Reconciler: Service, Sendable {
+    static let senderID = "coretex-reconciler"
+    static let lockKey = "coretex:reconciler:default"
+
+    let connections: Connections
+    let timeouts: TimeoutConfig
+    let logger: Logger
+    let batch = 200
+
+    public init(connections: Connections, timeouts: TimeoutConfig, logger: Logger) {
+        self.connections = connections
+        self.timeouts = timeouts
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while await pause(.seconds(timeouts.scanIntervalSeconds)) {
+            await scanOnce()
+        }
+    }
+
+    /// One pass, if this replica gets the lock. Returns how many jobs it timed out.
+    @discardableResult
+    public func scanOnce(now: Date = Date()) async -> Int {
+        let lock = RedisLock(redis: connections.redis, key: Self.lockKey, ttl: 2 * timeouts.scanIntervalSeconds)
+        do {
+            guard try await lock.acquire() else { return 0 }
+        } catch {
+            logger.warning("reconciler lock unavailable", metadata: ["error": "\(error)"])
+            return 0
+        }
+        let t = Int(now.timeIntervalSince1970)
+        var total = 0
+        total += await sweep(.dispatched, before: t - timeouts.dispatchTimeoutSeconds,
+                             reason: "not started within \(timeouts.dispatchTimeoutSeconds) s of dispatch")
+        total += await sweep(.running, before: t - timeouts.runningTimeoutSeconds,
+                             reason: "running for more than \(timeouts.runningTimeoutSeconds) s")
+        let pendingLimit = timeouts.placementWaitSeconds + timeouts.dispatchTimeoutSeconds
+        total += await sweep(.pending, before: t - pendingLimit, reason: "not scheduled within \(pendingLimit) s")
+        total += await sweepDeadlines(now: t)
+        try? await lock.release()
+        return total
+    }
+
+    private func sweep(_ state: JobState, before cutoff: Int, reason: String) async -> Int {
+        var done = 0
+        for _ in 0..<100 {
+            guard let ids = try? await connections.store.ids(in: state, enteredBefore: cutoff, limit: batch),
+                !ids.isEmpty
+            else { break }
+            for id in ids {
+                if await timeOut(id, from: [state], reason: reason) {
+                    done += 1
+                } else {
+                    // Stale entry: the job moved on or its meta expired.
+                    try? await connections.store.unindex(id, from: state)
+                }
+            }
+        }
+        return done
+    }
+
+    private func sweepDeadlines(now: Int) async -> Int {
+        var done = 0
+        for _ in 0..<100 {
+            guard let ids = try? await connections.store.idsPastDeadline(now: now, limit: batch), !ids.isEmpty else { break }
+            for id in ids {
+                if await timeOut(id, from: [.pending, .scheduled, .dispatched, .running], reason: "deadline exceeded") {
+                    done += 1
+                } else {
+                    try? await connections.store.unindex(id, from: nil)
+                }
+            }
+        }
+        return done
+    }
+
+    private func timeOut(_ id: String, from states: [JobState], reason: String) async -> Bool {
+        var change = StateChange(to: .timeout, from: states)
+        change.deadLetter = DLQEntry(jobID: id, topic: nil, status: "JOB_STATUS_TIMEOUT", reason: reason,
+                                     createdAt: UnixTime.rfc3339())
+        change.fallbackResult = JobMeta.fallbackResult(jobID: id, status: .timeout, message: reason)
+        guard let (outcome, topic) = try? await connections.store.applyReturningTopic(id, change), outcome.applied
+        else { return false }
+        logger.warning("job timed out", metadata: ["job": "\(id)", "reason": "\(reason)"])
+        Counter(label: "coretex_scheduler_jobs_completed_total",
+                dimensions: [("topic", topic ?? "unknown"), ("status", "JOB_STATUS_TIMEOUT")]).increment()
+        Counter(label: "coretex_reconciler_timeouts_total", dimensions: [("topic", topic ?? "unknown")]).increment()
+        var result = Coretex_Agent_V1_JobResult()
+        result.jobID = id
+        result.status = .timeout
+        result.errorMessage = reason
+        result.resultPtr = JobKeys.pointer(JobKeys.result(id))
+        let bus = connections.bus
+        bus.publish(Subjects.result, .result(result, traceID: id, senderID: Self.senderID), logger: logger)
+        bus.publish(Subjects.dlq, .result(result, traceID: id, senderID: Self.senderID), logger: logger)
+        bus.publish(Subjects.cancel, .cancel(jobID: id, reason: "timed out: \(reason)", senderID: Self.senderID),
+                    logger: logger)
+        return true
+    }
+}

@@ -1,0 +1,76 @@
+import CoretexCore
+import CoretexProtocol
+import Foundation
+import Synchronization
+
+/// Live workers, from their heartbeats. A worker that has not been heard from for `ttl`
+/// (30 s, six missed heartbeats) is dead: it disappears from every snapshot and is swept.
+///
+/// The scheduler also tells it about its own dispatches, so a burst between two heartbeats
+/// spreads over the pool instead of piling onto the worker that looked idle.
+final class WorkerRegistry: Sendable {
+    struct Entry: Sendable {
+        var heartbeat: Coretex_Agent_V1_Heartbeat
+        var seen: Date
+    }
+
+    private struct State {
+        var workers: [String: Entry] = [:]
+        /// Jobs dispatched by this process and not answered yet: job id → worker id.
+        var outstanding: [String: String] = [:]
+    }
+
+    private let state = Mutex(State())
+    let ttl: TimeInterval
+
+    init(ttl: TimeInterval = 30) { self.ttl = ttl }
+
+    func record(_ heartbeat: Coretex_Agent_V1_Heartbeat, at now: Date = Date()) {
+        guard !heartbeat.workerID.isEmpty else { return }
+        state.withLock { $0.workers[heartbeat.workerID] = Entry(heartbeat: heartbeat, seen: now) }
+    }
+
+    /// Live entries, sorted by worker id.
+    func live(at now: Date = Date()) -> [Entry] {
+        state.withLock { s in
+            s.workers.values.filter { now.timeIntervalSince($0.seen) <= ttl }
+        }.sorted { $0.heartbeat.workerID < $1.heartbeat.workerID }
+    }
+
+    /// What placement needs: live workers with their load, counting this process's own
+    /// unanswered dispatches when they exceed what the last heartbeat said.
+    func snapshot(at now: Date = Date()) -> [WorkerSnapshot] {
+        state.withLock { s in
+            var pending: [String: Int] = [:]
+            for worker in s.outstanding.values { pending[worker, default: 0] += 1 }
+            return s.workers.values.filter { now.timeIntervalSince($0.seen) <= ttl }.map { e in
+                let hb = e.heartbeat
+                return WorkerSnapshot(
+                    workerID: hb.workerID, pool: hb.pool,
+                    activeJobs: max(Int(hb.activeJobs), pending[hb.workerID] ?? 0),
+                    maxParallelJobs: Int(hb.maxParallelJobs), cpuLoad: Double(hb.cpuLoad),
+                    gpuUtilization: Double(hb.gpuUtilization), labels: hb.labels)
+            }
+        }
+    }
+
+    func dispatched(_ jobID: String, to workerID: String) {
+        state.withLock { $0.outstanding[jobID] = workerID }
+    }
+
+    /// A job was answered (or given up on); returns whether this process had dispatched it.
+    @discardableResult
+    func finished(_ jobID: String) -> Bool {
+        state.withLock { $0.outstanding.removeValue(forKey: jobID) != nil }
+    }
+
+    /// Drops dead workers and the dispatches still counted against them.
+    func sweep(at now: Date = Date()) {
+        state.withLock { s in
+            s.workers = s.workers.filter { now.timeIntervalSince($0.value.seen) <= ttl }
+            s.outstanding = s.outstanding.filter { s.workers[$0.value] != nil }
+        }
+    }
+
+    var count: Int { live().count }
+}

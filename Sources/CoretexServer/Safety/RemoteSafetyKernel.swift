@@ -1,0 +1,55 @@
+import CoretexCore
+import CoretexProtocol
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+
+/// The scheduler's client of a safety kernel in another process: 2 s per call, a circuit
+/// breaker, and fail-closed answers whose reason says what went wrong (the job detail shows it).
+public final class RemoteSafetyKernel: SafetyChecking, Service {
+    let client: GRPCClient<HTTP2ClientTransport.Posix>
+    let kernel: Coretex_Agent_V1_SafetyKernel.Client<HTTP2ClientTransport.Posix>
+    let breaker = CircuitBreaker()
+    let logger: Logger
+
+    public init(address: HostPort, logger: Logger) throws {
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .ipv4(address: address.host, port: address.port), transportSecurity: .plaintext)
+        self.client = GRPCClient(transport: transport)
+        self.kernel = Coretex_Agent_V1_SafetyKernel.Client(wrapping: client)
+        self.logger = logger
+    }
+
+    /// Runs the client's connections (a `Service`, so it starts and stops with its process).
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await client.runConnections()
+        } onGracefulShutdown: {
+            self.client.beginGracefulShutdown()
+        }
+    }
+
+    public func check(_ request: Coretex_Agent_V1_PolicyCheckRequest) async -> Coretex_Agent_V1_PolicyCheckResponse {
+        if case .reject(let reason) = breaker.admit() { return Self.deny(reason) }
+        do {
+            var options = CallOptions.defaults
+            options.timeout = .seconds(2)
+            let response = try await kernel.check(request, options: options)
+            breaker.succeeded()
+            return response
+        } catch {
+            breaker.failed()
+            logger.warning("safety kernel call failed", metadata: ["error": "\(error)"])
+            return Self.deny("safety kernel error: \(error)")
+        }
+    }
+
+    static func deny(_ reason: String) -> Coretex_Agent_V1_PolicyCheckResponse {
+        var response = Coretex_Agent_V1_PolicyCheckResponse()
+        response.decision = .deny
+        response.reason = reason
+        return response
+    }
+}

@@ -1,0 +1,289 @@
+import CoretexCore
+import CoretexInfra
+import CoretexProtocol
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Turns submitted jobs into dispatched ones: safety check, pool routing, least-loaded
+/// placement, dispatch on `worker.<id>.jobs`; records every state and handles results.
+///
+/// Replicas can run side by side: submits and results come through the `coretex-scheduler`
+/// queue group (each handled once), heartbeats without it (every replica sees every worker).
+public final class Scheduler: Service, Sendable {
+    static let senderID = "coretex-scheduler"
+
+    let connections: Connections
+    let placement: Placement
+    let timeouts: TimeoutConfig
+    let safety: any SafetyChecking
+    let registry = WorkerRegistry()
+    let waiting: WaitingRoom
+    let logger: Logger
+    /// Submissions handled concurrently (the original handled one at a time).
+    let concurrency: Int
+
+    var store: JobStore { connections.store }
+    var bus: NATSBus { connections.bus }
+
+    public init(connections: Connections, pools: PoolRouting, timeouts: TimeoutConfig, safety: any SafetyChecking,
+                logger: Logger, concurrency: Int = 256) {
+        self.connections = connections
+        self.placement = Placement(pools: pools)
+        self.timeouts = timeouts
+        self.safety = safety
+        self.waiting = WaitingRoom(maxWait: TimeInterval(timeouts.placementWaitSeconds))
+        self.logger = logger
+        self.concurrency = concurrency
+    }
+
+    public func run() async throws {
+        let submits = try bus.packets(Subjects.submit, queue: Subjects.schedulerQueue, logger: logger)
+        let results = try bus.packets(Subjects.result, queue: Subjects.schedulerQueue, logger: logger)
+        let allResults = try bus.packets(Subjects.result, logger: logger)
+        let heartbeats = try bus.packets(Subjects.heartbeat, logger: logger)
+        logger.info("scheduler started", metadata: ["pools": "\(Set(placement.pools.topics.values).sorted())"])
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.consume(submits) { await self.handleSubmit($0) } }
+                group.addTask { await self.consume(results) { await self.handleResult($0) } }
+                group.addTask {
+                    for await (_, packet) in allResults {
+                        if case .jobResult(let r)? = packet.payload { self.registry.finished(r.jobID) }
+                    }
+                }
+                group.addTask {
+                    for await (_, packet) in heartbeats {
+                        guard case .heartbeat(let hb)? = packet.payload else { continue }
+                        self.registry.record(hb)
+                        if self.waiting.count > 0 { await self.retryWaiting() }
+                    }
+                }
+                group.addTask { await self.tick() }
+            }
+        } onGracefulShutdown: {
+            submits.subscription.unsubscribe()
+            results.subscription.unsubscribe()
+            allResults.subscription.unsubscribe()
+            heartbeats.subscription.unsubscribe()
+        }
+    }
+
+    /// Handles packets concurrently, at most `concurrency` at a time.
+    private func consume(_ stream: PacketStream, _ handle: @escaping @Sendable (Coretex_Agent_V1_BusPacket) async -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await (_, packet) in stream {
+                if running >= concurrency {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await handle(packet) }
+                running += 1
+            }
+        }
+    }
+
+    /// Once a second: expire jobs that waited too long, retry the rest, forget dead workers.
+    private func tick() async {
+        while await pause(.seconds(1)) {
+            registry.sweep()
+            if waiting.count > 0 { await retryWaiting() }
+        }
+    }
+
+    // MARK: - submit
+
+    func handleSubmit(_ packet: Coretex_Agent_V1_BusPacket) async {
+        guard case .jobRequest(let request)? = packet.payload else {
+            logger.warning("ignored a packet without a job request on \(Subjects.submit)", metadata: ["trace": "\(packet.traceID)"])
+            return
+        }
+        let topic = request.topic
+        Counter(label: "coretex_scheduler_jobs_received_total", dimensions: [("topic", topic)]).increment()
+        guard !request.jobID.isEmpty else {
+            logger.warning("dropped a job request without job_id", metadata: ["topic": "\(topic)"])
+            return
+        }
+        guard !topic.isEmpty else {
+            await fail(packet, reason: "invalid job request: missing topic")
+            return
+        }
+        let verdict = await safetyVerdict(for: request)
+        guard verdict.allowed else {
+            await deny(packet, verdict: verdict)
+            return
+        }
+        await place(WaitingRoom.Job(packet: packet, verdict: verdict, since: Date()), mayWait: true)
+    }
+
+    func safetyVerdict(for request: Coretex_Agent_V1_JobRequest) async -> SafetyVerdict {
+        var check = Coretex_Agent_V1_PolicyCheckRequest()
+        check.jobID = request.jobID
+        check.topic = request.topic
+        check.tenant = JobMeta.tenant(of: request)
+        check.principalID = request.principalID
+        check.priority = request.priority
+        check.budget = request.budget
+        check.labels = request.labels
+        check.memoryID = request.memoryID
+        if let config = request.env["CORETEX_EFFECTIVE_CONFIG"] { check.effectiveConfig = Data(config.utf8) }
+        return SafetyVerdict(await safety.check(check))
+    }
+
+    /// Places the job or, when no worker can take it now, parks it in the waiting room.
+    /// Returns false when the job should stay waiting.
+    @discardableResult
+    func place(_ job: WaitingRoom.Job, mayWait: Bool) async -> Bool {
+        let request = job.request
+        switch placement.choose(topic: request.topic, labels: request.labels, workers: registry.snapshot()) {
+        case .success(let workerID):
+            await dispatch(job, to: workerID)
+            return true
+        case .failure(let failure) where failure.isTransient && !waiting.isExpired(job):
+            if mayWait {
+                if waiting.add(job) {
+                    logger.debug("job waits for a worker", metadata: ["job": "\(request.jobID)", "why": "\(failure)"])
+                } else {
+                    await fail(job.packet, reason: "\(failure) (waiting room full)")
+                }
+            }
+            return false
+        case .failure(let failure):
+            let waited = failure.isTransient ? " (waited \(Int(waiting.maxWait)) s)" : ""
+            await fail(job.packet, reason: "\(failure)\(waited)")
+            return true
+        }
+    }
+
+    func retryWaiting() async {
+        var stillWaiting: [WaitingRoom.Job] = []
+        for job in waiting.takeAll() where !(await place(job, mayWait: false)) {
+            stillWaiting.append(job)
+        }
+        waiting.putBack(stillWaiting)
+    }
+
+    private func dispatch(_ job: WaitingRoom.Job, to workerID: String) async {
+        let request = job.request
+        var change = StateChange(path: [.scheduled, .dispatched], from: [.pending])
+            .with("safety_decision", job.verdict.decision)
+            .with("safety_reason", job.verdict.reason)
+            .with("worker_id", workerID)
+        change.deadlineUnix = JobMeta.deadline(of: request)
+            ?? timeouts.defaultTimeout(topic: request.topic).map { UnixTime.now + $0 }
+        guard await applyCreatingIfNeeded(job.packet, change) else { return }
+        registry.dispatched(request.jobID, to: workerID)
+        Counter(label: "coretex_scheduler_jobs_dispatched_total", dimensions: [("topic", request.topic)]).increment()
+        var out = Coretex_Agent_V1_BusPacket.request(request, traceID: job.packet.traceID, senderID: Self.senderID)
+        out.protocolVersion = 1
+        do {
+            try bus.publish(Subjects.worker(workerID), out.wireBytes)
+        } catch {
+            registry.finished(request.jobID)
+            await fail(job.packet, reason: "dispatch failed: \(error)")
+        }
+    }
+
+    /// Applies a change to a submitted job; a job sent straight to the bus (no gateway) has no
+    /// record yet, so it is created first. False when the change did not apply: the job was
+    /// cancelled meanwhile, or this is a duplicate submission of a job already under way.
+    private func applyCreatingIfNeeded(_ packet: Coretex_Agent_V1_BusPacket, _ change: StateChange) async -> Bool {
+        let request = packet.jobRequest
+        do {
+            var outcome = try await store.apply(request.jobID, change)
+            if case .rejected(current: nil) = outcome {
+                try await store.create(
+                    request.jobID, meta: JobMeta.fields(of: request), traceID: packet.traceID,
+                    deadlineUnix: JobMeta.deadline(of: request), context: nil)
+                outcome = try await store.apply(request.jobID, change)
+            }
+            if outcome.applied { return true }
+            Counter(label: "coretex_scheduler_duplicate_submissions_total", dimensions: [("topic", request.topic)]).increment()
+            logger.info("not acting on job", metadata: ["job": "\(request.jobID)", "outcome": "\(outcome)"])
+        } catch {
+            logger.error("store error", metadata: ["job": "\(request.jobID)", "error": "\(error)"])
+        }
+        return false
+    }
+
+    private func deny(_ packet: Coretex_Agent_V1_BusPacket, verdict: SafetyVerdict) async {
+        let request = packet.jobRequest
+        let change = StateChange(to: .denied, from: [.pending])
+            .with("safety_decision", verdict.decision)
+            .with("safety_reason", verdict.reason)
+        guard await applyCreatingIfNeeded(packet, change) else { return }
+        Counter(label: "coretex_scheduler_safety_denied_total", dimensions: [("topic", request.topic)]).increment()
+        Counter(label: "coretex_scheduler_jobs_completed_total",
+                dimensions: [("topic", request.topic), ("status", "JOB_STATUS_DENIED")]).increment()
+        // Bus-only clients learn the outcome too (the original published nothing on denial).
+        announce(request.jobID, status: .denied, message: verdict.reason, traceID: packet.traceID)
+    }
+
+    /// Ends a job as FAILED with a dead letter, and tells the bus.
+    func fail(_ packet: Coretex_Agent_V1_BusPacket, reason: String) async {
+        let request = packet.jobRequest
+        guard !request.jobID.isEmpty else { return }
+        var change = StateChange(to: .failed, from: [.pending, .scheduled, .dispatched, .running])
+        change.deadLetter = DLQEntry(jobID: request.jobID, topic: request.topic, status: "JOB_STATUS_FAILED",
+                                     reason: reason, createdAt: UnixTime.rfc3339())
+        change.fallbackResult = JobMeta.fallbackResult(jobID: request.jobID, status: .failed, message: reason)
+        guard await applyCreatingIfNeeded(packet, change) else { return }
+        logger.warning("job failed", metadata: ["job": "\(request.jobID)", "reason": "\(reason)"])
+        Counter(label: "coretex_scheduler_jobs_completed_total",
+                dimensions: [("topic", request.topic), ("status", "JOB_STATUS_FAILED")]).increment()
+        deadLetterNotice(request.jobID, status: .failed, reason: reason)
+        announce(request.jobID, status: .failed, message: reason, traceID: packet.traceID)
+    }
+
+    /// A result event for an outcome the scheduler decided itself.
+    private func announce(_ jobID: String, status: Coretex_Agent_V1_JobStatus, message: String, traceID: String) {
+        var result = Coretex_Agent_V1_JobResult()
+        result.jobID = jobID
+        result.status = status
+        result.errorMessage = message
+        bus.publish(Subjects.result, .result(result, traceID: traceID, senderID: Self.senderID), logger: logger)
+    }
+
+    private func deadLetterNotice(_ jobID: String, status: Coretex_Agent_V1_JobStatus, reason: String) {
+        var notice = Coretex_Agent_V1_JobResult()
+        notice.jobID = jobID
+        notice.status = status
+        notice.errorMessage = reason
+        bus.publish(Subjects.dlq, .result(notice, traceID: jobID, senderID: Self.senderID), logger: logger)
+    }
+
+    // MARK: - results
+
+    func handleResult(_ packet: Coretex_Agent_V1_BusPacket) async {
+        guard case .jobResult(let result)? = packet.payload, !result.jobID.isEmpty else { return }
+        if packet.senderID == Self.senderID || packet.senderID == Reconciler.senderID { return }  // already recorded
+        let state = JobState(resultStatus: result.status)
+        var change = StateChange(to: state)
+        if !result.resultPtr.isEmpty { change.fields.append(("result_ptr", result.resultPtr)) }
+        if !result.workerID.isEmpty { change.fields.append(("worker_id", result.workerID)) }
+        // A cancelled job is the operator's decision, not a dead letter.
+        if state != .succeeded && state != .cancelled {
+            let reason = result.errorMessage
+            change.deadLetter = DLQEntry(jobID: result.jobID, topic: nil, status: result.status.name,
+                                         reason: reason.isEmpty ? nil : reason, createdAt: UnixTime.rfc3339())
+            change.fallbackResult = JobMeta.fallbackResult(jobID: result.jobID, status: result.status, message: reason)
+        }
+        do {
+            let (outcome, topic) = try await store.applyReturningTopic(result.jobID, change)
+            guard outcome.applied else {
+                logger.debug("result changed nothing", metadata: ["job": "\(result.jobID)", "outcome": "\(outcome)"])
+                return
+            }
+            Counter(label: "coretex_scheduler_jobs_completed_total",
+                    dimensions: [("topic", topic ?? "unknown"), ("status", result.status.name)]).increment()
+            if state != .succeeded && state != .cancelled {
+                deadLetterNotice(result.jobID, status: result.status, reason: result.errorMessage)
+            }
+        } catch {
+            logger.error("store error on result", metadata: ["job": "\(result.jobID)", "error": "\(error)"])
+        }
+        if waiting.count > 0 { await retryWaiting() }
+    }
+}

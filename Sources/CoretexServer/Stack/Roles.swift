@@ -1,0 +1,109 @@
+import CoretexCore
+import CoretexInfra
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The roles `coretex-server` can play, each a set of services over shared connections.
+/// `dev` is simply all of them in one process.
+public enum Roles {
+    /// Config files every role that routes jobs needs.
+    public struct Config: Sendable {
+        public var pools: PoolRouting
+        public var timeouts: TimeoutConfig
+        public var policy: SafetyPolicy?
+
+        public init(pools: PoolRouting, timeouts: TimeoutConfig, policy: SafetyPolicy?) {
+            self.pools = pools
+            self.timeouts = timeouts
+            self.policy = policy
+        }
+
+        public static func load(_ settings: Settings) throws -> Config {
+            Config(
+                pools: try PoolRouting.load(path: settings.poolConfigPath),
+                timeouts: try TimeoutConfig.load(path: settings.timeoutConfigPath),
+                policy: try SafetyPolicy.load(path: settings.safetyPolicyPath))
+        }
+    }
+
+    static func address(_ text: String, _ what: String, defaultHost: String) throws -> HostPort {
+        guard let address = HostPort(text, defaultHost: defaultHost) else {
+            throw RoleError("invalid \(what) address \"\(text)\" (expected host:port or :port)")
+        }
+        return address
+    }
+
+    public static func gateway(_ c: Connections, _ settings: Settings, _ config: Config, host: String, logger: Logger) throws
+        -> [any Service]
+    {
+        let gateway = Gateway(
+            connections: c, settings: settings, pools: config.pools,
+            address: try address(settings.gatewayHTTPAddr, "GATEWAY_HTTP_ADDR", defaultHost: host),
+            logger: logger.labelled("gateway"))
+        return [
+            gateway,
+            GatewayGRPC(gateway: gateway, address: try address(settings.gatewayGRPCAddr, "GATEWAY_GRPC_ADDR", defaultHost: host)),
+            MetricsEndpoint(address: try address(settings.gatewayMetricsAddr, "GATEWAY_METRICS_ADDR", defaultHost: host),
+                            logger: logger),
+        ]
+    }
+
+    /// The scheduler with its reconciler and metrics; `safety` is the in-process kernel when
+    /// co-located, else a client of `SAFETY_KERNEL_ADDR`.
+    public static func scheduler(_ c: Connections, _ settings: Settings, _ config: Config, safety: (any SafetyChecking)?,
+                                 host: String, logger: Logger) throws -> [any Service] {
+        var services: [any Service] = []
+        let checker: any SafetyChecking
+        if let safety {
+            checker = safety
+        } else {
+            let remote = try RemoteSafetyKernel(
+                address: try address(settings.safetyKernelAddr, "SAFETY_KERNEL_ADDR", defaultHost: "127.0.0.1"),
+                logger: logger.labelled("safety-client"))
+            services.append(remote)
+            checker = remote
+        }
+        services.append(Scheduler(connections: c, pools: config.pools, timeouts: config.timeouts, safety: checker,
+                                  logger: logger.labelled("scheduler")))
+        services.append(Reconciler(connections: c, timeouts: config.timeouts, logger: logger.labelled("reconciler")))
+        services.append(MetricsEndpoint(
+            address: try address(settings.schedulerMetricsAddr, "SCHEDULER_METRICS_ADDR", defaultHost: host), logger: logger))
+        return services
+    }
+
+    public static func safetyKernel(_ settings: Settings, _ config: Config, host: String, logger: Logger) throws -> SafetyKernelServer {
+        SafetyKernelServer(
+            kernel: SafetyKernel(policy: config.policy),
+            address: try address(settings.safetyKernelAddr, "SAFETY_KERNEL_ADDR", defaultHost: host),
+            logger: logger.labelled("safety-kernel"))
+    }
+
+    /// Worker kinds this build ships, by the name `coretex-server worker NAME` takes.
+    public static let workerKinds = ["echo"]
+
+    public static func worker(_ kind: String, _ c: Connections, _ settings: Settings, logger: Logger) throws -> WorkerRuntime {
+        let env = ProcessInfo.processInfo.environment
+        switch kind {
+        case "echo":
+            let delay = env["ECHO_DELAY_MS"].flatMap(Int.init).map { Duration.milliseconds($0) } ?? .zero
+            return WorkerRuntime(spec: .echo, handler: EchoWorker(delay: delay), connections: c,
+                                 workerID: settings.workerID, logger: logger.labelled("worker-echo"))
+        default:
+            throw RoleError("unknown worker \"\(kind)\" (known: \(workerKinds.joined(separator: ", ")))")
+        }
+    }
+}
+
+public struct RoleError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension Logger {
+    func labelled(_ component: String) -> Logger {
+        var logger = self
+        logger[metadataKey: "component"] = "\(component)"
+        return logger
+    }
+}

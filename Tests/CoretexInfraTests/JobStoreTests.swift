@@ -1,0 +1,155 @@
+import CoretexCore
+import CoretexInfra
+import CoretexProtocol
+import Foundation
+import Testing
+
+@Suite(.serialized) struct JobStoreTests {
+    func withStore(_ body: (JobStore, RedisClient) async throws -> Void) async throws {
+        let servers = try TestServers()
+        let redis = RedisClient(url: servers.redisURL)
+        defer { redis.close() }
+        try await body(JobStore(redis: redis), redis)
+    }
+
+    @Test func createRecordsStateMetaTraceAndContext() async throws {
+        try await withStore { store, redis throws in
+            let outcome = try await store.create(
+                "j1", meta: [("topic", "job.echo"), ("tenant", "acme")], traceID: "t1", deadlineUnix: nil,
+                context: #"{"prompt":"hi"}"#)
+            #expect(outcome == .applied(from: nil))
+            #expect(try await store.state("j1") == .pending)
+            #expect(try await redis.command("GET", "job:state:j1").text == "PENDING")
+            #expect(try await redis.command("SISMEMBER", "trace:t1", "j1") == .integer(1))
+            #expect(try await redis.command("ZSCORE", "job:index:pending", "j1").text != nil)
+            let events = try await redis.command("LRANGE", "job:events:j1", "0", "-1").array.compactMap(\.text)
+            #expect(events.count == 1 && events[0].hasSuffix("|PENDING"))
+            let detail = try #require(try await store.detail("j1"))
+            #expect(detail.topic == "job.echo")
+            #expect(detail.tenant == "acme")
+            #expect(detail.traceID == "t1")
+            #expect(detail.context?["prompt"] == .string("hi"))
+            #expect(detail.contextPtr == "redis://ctx:j1")
+        }
+    }
+
+    @Test func aDuplicateCreateChangesNothing() async throws {
+        try await withStore { store, _ throws in
+            try await store.create("j1", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil)
+            try await store.apply("j1", StateChange(path: [.scheduled, .dispatched]))
+            let again = try await store.create("j1", meta: [("topic", "job.other")], traceID: nil, deadlineUnix: nil, context: nil)
+            #expect(again == .rejected(current: .dispatched))
+            #expect(try await store.state("j1") == .dispatched)
+            #expect(try await store.meta("j1")["topic"] == "job.echo")
+        }
+    }
+
+    @Test func theFirstTerminalStateWinsAndLateResultsChangeNothing() async throws {
+        try await withStore { store, redis throws in
+            try await store.create("j1", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil)
+            try await store.apply("j1", StateChange(path: [.scheduled, .dispatched]))
+            let timeout = try await store.apply("j1", StateChange(to: .timeout))
+            #expect(timeout == .applied(from: .dispatched))
+            let late = try await store.apply("j1", StateChange(to: .succeeded).with("result_ptr", "redis://res:j1"))
+            #expect(late == .rejected(current: .timeout))
+            #expect(try await store.state("j1") == .timeout)
+            #expect(try await store.meta("j1")["result_ptr"] == nil)  // the late result stored nothing
+            #expect(try await store.apply("j1", StateChange(to: .timeout)) == .unchanged)
+            let events = try await redis.command("LRANGE", "job:events:j1", "0", "-1").array.compactMap(\.text)
+            #expect(events.map { $0.split(separator: "|")[1] } == ["PENDING", "SCHEDULED", "DISPATCHED", "TIMEOUT"])
+        }
+    }
+
+    @Test func unknownJobsAreNeverCreatedByALaterState() async throws {
+        try await withStore { store, redis throws in
+            #expect(try await store.apply("ghost", StateChange(to: .cancelled)) == .rejected(current: nil))
+            #expect(try await store.apply("ghost", StateChange(to: .succeeded)) == .rejected(current: nil))
+            #expect(try await redis.command("EXISTS", "job:meta:ghost") == .integer(0))
+            #expect(try await store.detail("ghost") == nil)
+        }
+    }
+
+    @Test func failuresWriteOneDeadLetterWithTheTopicAndKeepTheWorkersResult() async throws {
+        try await withStore { store, redis throws in
+            try await store.create("j1", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil)
+            try await store.putResult("j1", #"{"worker":"detail"}"#)
+            var change = StateChange(to: .failed)
+            change.deadLetter = DLQEntry(jobID: "j1", topic: nil, status: "JOB_STATUS_FAILED", reason: "boom", createdAt: "2025-01-01T00:00:00Z")
+            change.fallbackResult = #"{"synthetic":true}"#
+            #expect(try await store.apply("j1", change).applied)
+            #expect(try await store.apply("j1", change) == .unchanged)
+            let entries = try await store.deadLetters(limit: 10)
+            #expect(entries.count == 1)
+            #expect(entries.first?.topic == "job.echo")
+            #expect(entries.first?.reason == "boom")
+            #expect(try await redis.command("GET", "res:j1").text == #"{"worker":"detail"}"#)
+            #expect(try await store.meta("j1")["result_ptr"] == "redis://res:j1")
+            let detail = try #require(try await store.detail("j1"))
+            #expect(detail.errorMessage == "boom")
+            #expect(detail.errorStatus == "JOB_STATUS_FAILED")
+            #expect(try await store.deleteDeadLetter("j1"))
+            #expect(try await !store.deleteDeadLetter("j1"))
+        }
+    }
+
+    @Test func aFailureWithoutAResultGetsTheFallbackOne() async throws {
+        try await withStore { store, redis throws in
+            try await store.create("j1", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil)
+            var change = StateChange(to: .failed)
+            change.fallbackResult = #"{"synthetic":true}"#
+            try await store.apply("j1", change)
+            #expect(try await redis.command("GET", "res:j1").text == #"{"synthetic":true}"#)
+        }
+    }
+
+    @Test func everyKeyExpiresOrIsTrimmedByAnOwner() async throws {
+        try await withStore { store, redis throws in
+            for id in ["a", "b"] {
+                try await store.create(id, meta: [("topic", "job.echo")], traceID: "t-\(id)", deadlineUnix: 9_999_999_999,
+                                       context: "{}")
+                try await store.apply(id, StateChange(path: [.scheduled, .dispatched]))
+                var change = StateChange(to: .failed).with("result_ptr", "redis://res:\(id)")
+                change.deadLetter = DLQEntry(jobID: id, topic: nil, status: "JOB_STATUS_FAILED", reason: "x", createdAt: "now")
+                change.fallbackResult = "{}"
+                try await store.apply(id, change)
+            }
+            let trimmedByOwner: Set<String> = ["job:recent", "job:deadline", "dlq:index"]
+            for key in try await redis.command("KEYS", "*").array.compactMap(\.text) {
+                if trimmedByOwner.contains(key) || key.hasPrefix("job:index:") { continue }
+                let ttl = try await redis.command("TTL", key).int ?? -1
+                #expect(ttl > 0, "\(key) never expires")
+            }
+            #expect(try await redis.command("ZCARD", "job:deadline") == .integer(0))  // terminal jobs leave it
+        }
+    }
+
+    @Test func recentScoresAreUniqueSoPagingNeverSkips() async throws {
+        try await withStore { store, _ throws in
+            let now = Date()
+            for i in 0..<50 {
+                try await store.create("j\(i)", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil, now: now)
+            }
+            var seen: [String] = []
+            var cursor: Int64?
+            repeat {
+                let page = try await store.recent(maxScore: cursor, limit: 7)
+                seen += page.map(\.id)
+                cursor = page.count == 7 ? page.last!.score - 1 : nil
+            } while cursor != nil
+            #expect(seen.count == 50)
+            #expect(Set(seen).count == 50)
+            #expect(seen.first == "j49")  // newest first, even within the same second
+        }
+    }
+
+    @Test func recordsCarryTheirUpdateTime() async throws {
+        try await withStore { store, _ throws in
+            try await store.create("j1", meta: [("topic", "job.echo"), ("team", "t")], traceID: "tr", deadlineUnix: nil, context: nil)
+            let records = try await store.records(["j1", "missing"])
+            #expect(records.count == 1)
+            #expect(records[0].updatedAt > 0)
+            #expect(records[0].traceID == "tr")
+            #expect(records[0].team == "t")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import CoretexInfra
+import Foundation
+import Testing
+
+@Suite(.serialized) struct RedisClientTests {
+    @Test func commandsPipelinesAndScripts() async throws {
+        let servers = try TestServers()
+        let redis = RedisClient(url: servers.redisURL)
+        defer { redis.close() }
+        try await redis.command("SET", "k", "v")
+        #expect(try await redis.command("GET", "k").text == "v")
+        #expect(try await redis.command("GET", "missing") == .null)
+        let replies = try await redis.pipeline([["INCR", "n"], ["INCR", "n"], ["LPUSH", "k", "x"]])
+        #expect(replies[0] == .integer(1))
+        #expect(replies[1] == .integer(2))
+        if case .error(let text) = replies[2] { #expect(text.contains("WRONGTYPE")) } else { Issue.record("expected an error reply") }
+        await #expect(throws: RedisError.self) { try await redis.command("LPUSH", "k", "x") }
+        let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+        #expect(try await redis.eval(script, keys: ["n"], args: ["40"]) == .integer(42))
+        // After SCRIPT FLUSH the cached SHA is gone (as after a server restart): it reloads.
+        try await redis.command("SCRIPT", "FLUSH")
+        #expect(try await redis.eval(script, keys: ["n"], args: ["1"]) == .integer(43))
+    }
+
+    @Test func binaryValuesRoundTrip() async throws {
+        let servers = try TestServers()
+        let redis = RedisClient(url: servers.redisURL)
+        defer { redis.close() }
+        let bytes: [UInt8] = [0, 1, 2, 255, 0, 10]
+        try await redis.commandBytes([Array("SET".utf8), Array("bin".utf8), bytes])
+        #expect(try await redis.command("GET", "bin").bytes == bytes)
+    }
+
+    @Test func concurrentCallersShareRoundTrips() async throws {
+        let servers = try TestServers()
+        let redis = RedisClient(url: servers.redisURL, poolSize: 2)
+        defer { redis.close() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<500 { group.addTask { try await redis.command("SET", "key:\(i)", "\(i)") } }
+            try await group.waitForAll()
+        }
+        #expect(try await redis.command("DBSIZE").int == 500)
+        #expect(try await redis.command("GET", "key:499").text == "499")
+    }
+
+    @Test func reconnectsAfterTheServerRestarts() async throws {
+        let servers = try TestServers()
+        let redis = RedisClient(url: servers.redisURL, poolSize: 1)
+        defer { redis.close() }
+        try await redis.ping()
+        servers.stopRedis()
+        await #expect(throws: RedisError.self) { try await redis.ping() }
+        try servers.startRedis()
+        #expect(try await eventually { (try? await redis.ping()) != nil })
+        try await redis.command("SET", "after", "restart")
+        #expect(try await redis.command("GET", "after").text == "restart")
+    }
+
+    @Test func unreachableServerIsAClearError() async throws {
+        let redis = RedisClient(url: RedisURL(host: "127.0.0.1", port: LocalServers.freePort()))
+        defer { redis.close() }
+        await #expect(throws: RedisError.self) { try await redis.ping() }
+    }
+
+    @Test func urls() throws {
+        #expect(try RedisURL(parsing: "redis://localhost:6380/2") == RedisURL(host: "127.0.0.1", port: 6380, database: 2))
+        #expect(try RedisURL(parsing: "redis://:pw@h").password == "pw")
+        #expect(throws: RedisError.self) { try RedisURL(parsing: "http://x") }
+        #expect(try RedisURL(parsing: "redis://u:secret@h:1/0").display == "redis://h:1/0")
+    }
+
+    @Test func locksAreReleasedOnlyByTheirOwner() async throws {
+        let servers = try TestServers()
+        let redis = RedisClient(url: servers.redisURL)
+        defer { redis.close() }
+        let a = RedisLock(redis: redis, key: "lock", ttl: 10)
+        let b = RedisLock(redis: redis, key: "lock", ttl: 10)
+        #expect(try await a.acquire())
+        #expect(try await !b.acquire())
+        try await b.release()  // not the owner: no effect
+        #expect(try await redis.command("GET", "lock").text == a.token)
+        try await a.release()
+        #expect(try await b.acquire())
+    }
+}

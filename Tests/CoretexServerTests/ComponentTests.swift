@@ -1,0 +1,137 @@
+import CoretexProtocol
+import Foundation
+import Testing
+
+@testable import CoretexServer
+
+@Suite struct CircuitBreakerTests {
+    @Test func opensAfterThreeFailuresAndClosesAfterTwoProbes() {
+        let breaker = CircuitBreaker(threshold: 3, openFor: 30, probes: 3, closeAfter: 2)
+        let t0 = Date()
+        for _ in 0..<3 {
+            #expect(breaker.admit(now: t0) == .call)
+            breaker.failed(now: t0)
+        }
+        #expect(breaker.admit(now: t0) == .reject("safety kernel circuit open"))
+        let later = t0.addingTimeInterval(31)
+        #expect(breaker.admit(now: later) == .call)  // half-open: probe 1
+        #expect(breaker.admit(now: later) == .call)  // probe 2
+        #expect(breaker.admit(now: later) == .call)  // probe 3
+        #expect(breaker.admit(now: later) == .reject("safety kernel circuit half-open (throttled)"))
+        breaker.succeeded()
+        breaker.succeeded()
+        #expect(breaker.admit(now: later) == .call)  // closed again
+    }
+
+    @Test func aFailedProbeReopens() {
+        let breaker = CircuitBreaker(threshold: 1, openFor: 10)
+        let t0 = Date()
+        breaker.failed(now: t0)
+        let later = t0.addingTimeInterval(11)
+        #expect(breaker.admit(now: later) == .call)
+        breaker.failed(now: later)
+        #expect(breaker.admit(now: later.addingTimeInterval(1)) == .reject("safety kernel circuit open"))
+    }
+
+    @Test func successesResetTheFailureCount() {
+        let breaker = CircuitBreaker(threshold: 3)
+        breaker.failed()
+        breaker.failed()
+        breaker.succeeded()
+        breaker.failed()
+        breaker.failed()
+        #expect(breaker.admit() == .call)
+    }
+}
+
+@Suite struct RateLimiterTests {
+    @Test func burstThenRefill() {
+        let limiter = RateLimiter(rps: 10, burst: 3)
+        let t0 = Date()
+        #expect((0..<3).allSatisfy { _ in limiter.take("k", now: t0) })
+        #expect(!limiter.take("k", now: t0))
+        #expect(limiter.take("other", now: t0))  // each client has its own bucket
+        #expect(limiter.take("k", now: t0.addingTimeInterval(0.11)))
+    }
+}
+
+@Suite struct StreamFilterTests {
+    func packet(result jobID: String) -> Coretex_Agent_V1_BusPacket {
+        var r = Coretex_Agent_V1_JobResult()
+        r.jobID = jobID
+        return .result(r, traceID: "t-\(jobID)", senderID: "w")
+    }
+
+    @Test func filtersByTypeJobAndTrace() {
+        var hb = Coretex_Agent_V1_BusPacket(traceID: "hb-w", senderID: "w")
+        hb.heartbeat = .init()
+        #expect(StreamFilter().accepts(hb))
+        #expect(!StreamFilter(query: ["types": "jobResult"]).accepts(hb))
+        #expect(StreamFilter(query: ["types": "jobResult,heartbeat"]).accepts(hb))
+        #expect(StreamFilter(query: ["job_id": "a"]).accepts(packet(result: "a")))
+        #expect(!StreamFilter(query: ["job_id": "a"]).accepts(packet(result: "b")))
+        #expect(StreamFilter(query: ["trace_id": "t-b"]).accepts(packet(result: "b")))
+    }
+
+    @Test func slowClientsAreToldWhatTheyMissed() async {
+        let hub = StreamHub(bufferSize: 2)
+        let client = hub.connect(filter: StreamFilter())
+        for i in 0..<5 { hub.publish(packet(result: "j\(i)")) }
+        #expect(client.takeMissed() == 3)
+        let notice = try? Coretex_Agent_V1_BusPacket(jsonString: StreamHub.gapNotice(missed: 3))
+        #expect(notice?.alert.code == "STREAM_GAP")
+        hub.disconnect(client)
+        #expect(hub.count == 0)
+    }
+}
+
+@Suite struct JobQueryTests {
+    @Test func secondsCursorsCoverTheirWholeSecond() {
+        var q = JobQuery()
+        q.cursor = 1_700_000_000
+        #expect(q.maxScore == 1_700_000_000_999_999)
+        q.cursor = 1_700_000_000_123_456
+        #expect(q.maxScore == 1_700_000_000_123_456)
+    }
+
+    @Test func filtersMatchRecords() {
+        var q = JobQuery()
+        q.state = "SUCCEEDED"
+        q.updatedAfter = 100
+        var r = CoretexProtocol.JobRecord(id: "a", updatedAt: 150, state: "SUCCEEDED")
+        #expect(q.matches(r))
+        r.updatedAt = 50
+        #expect(!q.matches(r))
+    }
+}
+
+@Suite struct WorkerRegistryTests {
+    @Test func deadWorkersDisappear() {
+        let registry = WorkerRegistry(ttl: 30)
+        var hb = Coretex_Agent_V1_Heartbeat()
+        hb.workerID = "w1"
+        hb.pool = "echo"
+        let t0 = Date()
+        registry.record(hb, at: t0)
+        #expect(registry.snapshot(at: t0.addingTimeInterval(29)).map(\.workerID) == ["w1"])
+        #expect(registry.snapshot(at: t0.addingTimeInterval(31)).isEmpty)
+        registry.sweep(at: t0.addingTimeInterval(31))
+        #expect(registry.live(at: t0).isEmpty)
+    }
+
+    @Test func ownDispatchesCountUntilAnswered() {
+        let registry = WorkerRegistry()
+        var hb = Coretex_Agent_V1_Heartbeat()
+        hb.workerID = "w1"
+        hb.pool = "echo"
+        hb.activeJobs = 1
+        registry.record(hb)
+        registry.dispatched("a", to: "w1")
+        registry.dispatched("b", to: "w1")
+        registry.dispatched("c", to: "w1")
+        #expect(registry.snapshot().first?.activeJobs == 3)
+        #expect(registry.finished("a"))
+        #expect(!registry.finished("a"))
+        #expect(registry.snapshot().first?.activeJobs == 2)
+    }
+}
