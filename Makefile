@@ -19,7 +19,7 @@ build:
 ## Every test: unit, integration (real nats-server/redis-server) and end-to-end (real binaries).
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
 
 ## Load benchmark of the echo path (release build); prints jobs/s and latency percentiles.
 bench: deps

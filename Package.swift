@@ -83,7 +83,14 @@ let package = Package(
             name: "CoretexServerTests",
             dependencies: [
                 "CoretexServer",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        // Drives the real `coretex-server` binary against real nats-server and redis-server,
+        // over HTTP, WebSocket and the bus only.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "CoretexProtocol", "CoretexInfra",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),

@@ -100,6 +100,7 @@ public final class Gateway: Service, Sendable {
             }
         } onGracefulShutdown: {
             taps.forEach { $0.subscription.unsubscribe() }
+            self.hub.closeAll()
         }
     }
 }

@@ -40,6 +40,11 @@ final class StreamHub: Sendable {
 
     var count: Int { clients.withLock { $0.count } }
 
+    /// Ends every client's stream (at shutdown), so their connections close promptly.
+    func closeAll() {
+        for client in clients.withLock({ Array($0.values) }) { client.continuation.finish() }
+    }
+
     /// Encodes the packet once and offers it to every client whose filter accepts it.
     func publish(_ packet: Coretex_Agent_V1_BusPacket) {
         let targets = clients.withLock { Array($0.values) }.filter { $0.filter.accepts(packet) }

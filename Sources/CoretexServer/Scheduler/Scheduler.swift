@@ -273,6 +273,9 @@ public final class Scheduler: Service, Sendable {
         do {
             let (outcome, topic) = try await store.applyReturningTopic(result.jobID, change)
             guard outcome.applied else {
+                // A duplicate, a late result after a terminal state, or one for an unknown job.
+                Counter(label: "coretex_scheduler_results_ignored_total",
+                        dimensions: [("reason", outcome == .unchanged ? "duplicate" : "not_applicable")]).increment()
                 logger.debug("result changed nothing", metadata: ["job": "\(result.jobID)", "outcome": "\(outcome)"])
                 return
             }

@@ -87,12 +87,21 @@ public enum Roles {
         switch kind {
         case "echo":
             let delay = env["ECHO_DELAY_MS"].flatMap(Int.init).map { Duration.milliseconds($0) } ?? .zero
-            return WorkerRuntime(spec: .echo, handler: EchoWorker(delay: delay), connections: c,
-                                 workerID: settings.workerID, logger: logger.labelled("worker-echo"))
+            var spec = WorkerSpec.echo
+            spec.labels = WorkerSpec.labels(from: env["WORKER_LABELS"])
+            if let slots = env["WORKER_MAX_PARALLEL"].flatMap(Int.init), slots > 0 { spec.maxParallelJobs = slots }
+            return WorkerRuntime(spec: spec, handler: EchoWorker(delay: delay), connections: c,
+                                 workerID: settings.workerID, logger: logger.labelled("worker-echo"),
+                                 heartbeatInterval: heartbeatInterval(env))
         default:
             throw RoleError("unknown worker \"\(kind)\" (known: \(workerKinds.joined(separator: ", ")))")
         }
     }
+}
+
+/// Every 5 s as in the contract; `HEARTBEAT_INTERVAL_MS` shortens it (tests).
+func heartbeatInterval(_ env: [String: String]) -> Duration {
+    env["HEARTBEAT_INTERVAL_MS"].flatMap(Int.init).flatMap { $0 > 0 ? Duration.milliseconds($0) : nil } ?? .seconds(5)
 }
 
 public struct RoleError: Error, CustomStringConvertible {

@@ -18,6 +18,9 @@ public final class WorkerRuntime: Service, Sendable {
     let heartbeatInterval: Duration
     private let inFlight = Mutex<[String: Task<Void, Never>]>([:])
     private let claimed = Mutex<WorkerIdentity?>(nil)
+    /// Set at shutdown: jobs cancelled then end FAILED ("worker shutting down"), so they can be
+    /// retried, not CANCELLED as if an operator had asked.
+    private let stopping = Atomic<Bool>(false)
 
     public init(spec: WorkerSpec, handler: any JobHandler, connections: Connections, workerID: String? = nil,
                 logger: Logger, heartbeatInterval: Duration = .seconds(5)) {
@@ -64,6 +67,8 @@ public final class WorkerRuntime: Service, Sendable {
             direct.subscription.unsubscribe()
             cancels.subscription.unsubscribe()
             intake.finish()
+            self.stopping.store(true, ordering: .relaxed)
+            for task in self.inFlight.withLock({ Array($0.values) }) { task.cancel() }
         }
         await identity.release(connections.redis)
         logger.info("worker stopped")
@@ -116,7 +121,9 @@ public final class WorkerRuntime: Service, Sendable {
             body = try await withDeadline(ms: request.budget.deadlineMs) { try await self.handler.handle(input) }
             result.status = .succeeded
         } catch {
-            (result.status, result.errorMessage) = Self.outcome(of: error)
+            (result.status, result.errorMessage) =
+                error is CancellationError && stopping.load(ordering: .relaxed)
+                ? (.failed, "worker shutting down") : Self.outcome(of: error)
             body = Self.failureBody(jobID: request.jobID, status: result.status, message: result.errorMessage,
                                     workerID: workerID)
         }
@@ -170,6 +177,7 @@ public final class WorkerRuntime: Service, Sendable {
             hb.capabilities = spec.capabilities
             hb.pool = spec.pool
             hb.maxParallelJobs = Int32(spec.maxParallelJobs)
+            hb.labels = spec.labels
             var packet = Coretex_Agent_V1_BusPacket(traceID: "hb-\(identity.id)", senderID: identity.id)
             packet.heartbeat = hb
             connections.bus.publish(Subjects.heartbeat, packet, logger: logger)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a kind of worker serves: its topic, queue group, pool and advertised capacity
 /// (control-plane.md §2.4).
 public struct WorkerSpec: Sendable, Equatable {
@@ -7,6 +9,9 @@ public struct WorkerSpec: Sendable, Equatable {
     public var pool: String
     public var capabilities: [String]
     public var maxParallelJobs: Int
+    /// Advertised in heartbeats; jobs whose labels are constraints only go to workers
+    /// carrying them (`WORKER_LABELS=gpu=a100,zone=b`).
+    public var labels: [String: String] = [:]
 
     public init(kind: String, topic: String, queueGroup: String, pool: String, capabilities: [String],
                 maxParallelJobs: Int) {
@@ -23,4 +28,16 @@ public struct WorkerSpec: Sendable, Equatable {
     public static let echo = WorkerSpec(
         kind: "echo", topic: "job.echo", queueGroup: "workers-echo", pool: "echo", capabilities: ["echo"],
         maxParallelJobs: 16)
+}
+
+extension WorkerSpec {
+    /// Parses `WORKER_LABELS` (`key=value,key=value`); malformed pairs are ignored.
+    public static func labels(from text: String?) -> [String: String] {
+        var labels: [String: String] = [:]
+        for pair in (text ?? "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, !parts[0].isEmpty { labels[parts[0]] = parts[1] }
+        }
+        return labels
+    }
 }

@@ -61,7 +61,8 @@ extension Gateway {
 
     /// Cancels a job that has not finished; an unknown id is a 404 and creates nothing.
     func cancel(_ id: String) async throws -> CancelJobResponse {
-        let change = StateChange(to: .cancelled, from: [.pending, .scheduled, .dispatched, .running])
+        var change = StateChange(to: .cancelled, from: [.pending, .scheduled, .dispatched, .running])
+        change.fallbackResult = JobMeta.fallbackResult(jobID: id, status: .cancelled, message: "cancelled via api")
         let outcome = try await storeCall { try await self.store.apply(id, change) }
         switch outcome {
         case .applied:
