@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries through system-library targets; shims live in each folder.
@@ -76,13 +77,28 @@ let package = Package(
             ]
         ),
 
+        // `make bench`: an echo load through the gateway against a release `coretex-server dev`.
+        .executableTarget(
+            name: "coretex-bench",
+            dependencies: [
+                "CoretexProtocol", "CoretexInfra",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .testTarget(name: "CoretexProtocolTests", dependencies: ["CoretexProtocol"]),
         .testTarget(name: "CoretexCoreTests", dependencies: ["CoretexCore"]),
-        .testTarget(name: "CoretexInfraTests", dependencies: ["CoretexInfra"]),
+        // Real nats-server/redis-server per test, and polling helpers (no bare sleeps).
+        .target(name: "CoretexTestSupport", dependencies: ["CoretexInfra"], path: "Tests/TestSupport"),
+        .testTarget(name: "CoretexInfraTests", dependencies: ["CoretexInfra", "CoretexTestSupport"]),
         .testTarget(
             name: "CoretexServerTests",
             dependencies: [
-                "CoretexServer",
+                "CoretexServer", "CoretexTestSupport",
             ]
         ),
         // Drives the real `coretex-server` binary against real nats-server and redis-server,
@@ -90,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "CoretexProtocol", "CoretexInfra",
+                "CoretexProtocol", "CoretexInfra", "CoretexTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),

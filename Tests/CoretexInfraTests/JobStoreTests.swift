@@ -1,6 +1,7 @@
 import CoretexCore
 import CoretexInfra
 import CoretexProtocol
+import CoretexTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import CoretexInfra
 import CoretexProtocol
+import CoretexTestSupport
 import Foundation
 import Testing
 

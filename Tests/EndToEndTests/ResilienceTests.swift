@@ -1,4 +1,5 @@
 import CoretexInfra
+import CoretexTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import CoretexInfra
+import CoretexTestSupport
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -153,14 +154,4 @@ final class Stack: @unchecked Sendable {
 struct StackError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Polls `condition` every 50 ms until it holds or `timeout` passes (never a bare sleep).
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
 }

@@ -1,4 +1,5 @@
 import CoretexProtocol
+import CoretexTestSupport
 import Foundation
 import HummingbirdWSClient
 import Logging

@@ -1,5 +1,6 @@
 import CHiredis
 import Foundation
+import Metrics
 import Synchronization
 
 /// One hiredis connection served by its own thread, with automatic pipelining: every command
@@ -78,6 +79,8 @@ final class RedisConnection: Sendable {
                     continue
                 }
             }
+            // One per batch written and read back: what `make bench` divides by jobs.
+            Counter(label: "coretex_redis_round_trips_total").increment()
             switch run(batch, on: context!) {
             case .success(let replies):
                 for (p, r) in zip(batch, replies) { p.continuation.resume(returning: r) }

@@ -46,6 +46,21 @@ public final class RemoteSafetyKernel: SafetyChecking, Service {
         }
     }
 
+    public func waitUntilReady(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        var probe = Coretex_Agent_V1_PolicyCheckRequest()
+        probe.topic = "job.probe"
+        probe.tenant = "default"
+        var options = CallOptions.defaults
+        options.timeout = .seconds(1)
+        while ContinuousClock.now < deadline {
+            if (try? await kernel.check(probe, options: options)) != nil { return true }
+            logger.info("waiting for the safety kernel")
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+        return false
+    }
+
     static func deny(_ reason: String) -> Coretex_Agent_V1_PolicyCheckResponse {
         var response = Coretex_Agent_V1_PolicyCheckResponse()
         response.decision = .deny

@@ -5,6 +5,15 @@ import CoretexProtocol
 /// or a gRPC client of a remote one.
 public protocol SafetyChecking: Sendable {
     func check(_ request: Coretex_Agent_V1_PolicyCheckRequest) async -> Coretex_Agent_V1_PolicyCheckResponse
+
+    /// Waits (at most `timeout`) until checks can be answered; false if they cannot yet.
+    /// The scheduler waits here before taking jobs, so a kernel that starts a moment after
+    /// it does not deny the first jobs.
+    func waitUntilReady(timeout: Duration) async -> Bool
+}
+
+extension SafetyChecking {
+    public func waitUntilReady(timeout: Duration) async -> Bool { true }
 }
 
 /// The kernel's decision procedure over a loaded policy (nil: no policy file, fixed checks only).

@@ -23,12 +23,14 @@ public final class Scheduler: Service, Sendable {
     let logger: Logger
     /// Submissions handled concurrently (the original handled one at a time).
     let concurrency: Int
+    /// How long to wait for the safety kernel at start (`SAFETY_KERNEL_WAIT_SECONDS`, 10 s).
+    let safetyWait: Duration
 
     var store: JobStore { connections.store }
     var bus: NATSBus { connections.bus }
 
     public init(connections: Connections, pools: PoolRouting, timeouts: TimeoutConfig, safety: any SafetyChecking,
-                logger: Logger, concurrency: Int = 256) {
+                logger: Logger, concurrency: Int = 256, safetyWait: Duration = .seconds(10)) {
         self.connections = connections
         self.placement = Placement(pools: pools)
         self.timeouts = timeouts
@@ -36,6 +38,7 @@ public final class Scheduler: Service, Sendable {
         self.waiting = WaitingRoom(maxWait: TimeInterval(timeouts.placementWaitSeconds))
         self.logger = logger
         self.concurrency = concurrency
+        self.safetyWait = safetyWait
     }
 
     public func run() async throws {
@@ -46,7 +49,13 @@ public final class Scheduler: Service, Sendable {
         logger.info("scheduler started", metadata: ["pools": "\(Set(placement.pools.topics.values).sorted())"])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                group.addTask { await self.consume(submits) { await self.handleSubmit($0) } }
+                group.addTask {
+                    // Jobs queue in the subscription meanwhile; after the wait, checks fail closed.
+                    if await !self.safety.waitUntilReady(timeout: self.safetyWait) {
+                        self.logger.warning("safety kernel not reachable: jobs will be denied until it answers")
+                    }
+                    await self.consume(submits) { await self.handleSubmit($0) }
+                }
                 group.addTask { await self.consume(results) { await self.handleResult($0) } }
                 group.addTask {
                     for await (_, packet) in allResults {

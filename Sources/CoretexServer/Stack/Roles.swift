@@ -64,8 +64,9 @@ public enum Roles {
             services.append(remote)
             checker = remote
         }
+        let wait = ProcessInfo.processInfo.environment["SAFETY_KERNEL_WAIT_SECONDS"].flatMap(Int.init) ?? 10
         services.append(Scheduler(connections: c, pools: config.pools, timeouts: config.timeouts, safety: checker,
-                                  logger: logger.labelled("scheduler")))
+                                  logger: logger.labelled("scheduler"), safetyWait: .seconds(max(wait, 0))))
         services.append(Reconciler(connections: c, timeouts: config.timeouts, logger: logger.labelled("reconciler")))
         services.append(MetricsEndpoint(
             address: try address(settings.schedulerMetricsAddr, "SCHEDULER_METRICS_ADDR", defaultHost: host), logger: logger))

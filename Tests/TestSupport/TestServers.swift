@@ -3,14 +3,14 @@ import Foundation
 
 /// A real `nats-server` and `redis-server` on free loopback ports, for one test; stopped when
 /// released. Integration tests never use fakes.
-final class TestServers: @unchecked Sendable {
-    let directory: String
-    let natsPort: Int
-    let redisPort: Int
+public final class TestServers: @unchecked Sendable {
+    public let directory: String
+    public let natsPort: Int
+    public let redisPort: Int
     private(set) var nats: ManagedProcess?
     private(set) var redis: ManagedProcess?
 
-    init() throws {
+    public init() throws {
         directory = NSTemporaryDirectory() + "coretex-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         natsPort = LocalServers.freePort()
@@ -19,13 +19,13 @@ final class TestServers: @unchecked Sendable {
         redis = try LocalServers.startRedis(port: redisPort, directory: directory)
     }
 
-    var natsURL: String { "nats://127.0.0.1:\(natsPort)" }
-    var redisURL: RedisURL { RedisURL(host: "127.0.0.1", port: redisPort) }
+    public var natsURL: String { "nats://127.0.0.1:\(natsPort)" }
+    public var redisURL: RedisURL { RedisURL(host: "127.0.0.1", port: redisPort) }
 
-    func stopRedis() { redis?.stop(); redis = nil }
-    func startRedis() throws { redis = try LocalServers.startRedis(port: redisPort, directory: directory) }
-    func stopNATS() { nats?.stop(); nats = nil }
-    func startNATS() throws { nats = try LocalServers.startNATS(port: natsPort, directory: directory) }
+    public func stopRedis() { redis?.stop(); redis = nil }
+    public func startRedis() throws { redis = try LocalServers.startRedis(port: redisPort, directory: directory) }
+    public func stopNATS() { nats?.stop(); nats = nil }
+    public func startNATS() throws { nats = try LocalServers.startNATS(port: natsPort, directory: directory) }
 
     deinit {
         nats?.stop()
@@ -35,7 +35,7 @@ final class TestServers: @unchecked Sendable {
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes (never a bare sleep).
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+public func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

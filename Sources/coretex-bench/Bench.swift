@@ -1,0 +1,207 @@
+import CoretexInfra
+import CoretexProtocol
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Histogram
+import Logging
+import Synchronization
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `make bench`: starts a release `coretex-server dev` on free loopback ports and drives echo
+/// jobs through the gateway, timing submit → result (seen on `sys.job.result`).
+///
+/// 1. one HTTP client, one job at a time: latency percentiles;
+/// 2. many gRPC clients for a fixed time: jobs/s and latency under load;
+/// plus Redis round trips per job, from the stack's own `coretex_redis_round_trips_total`.
+@main
+struct Bench {
+    static func main() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let sequentialJobs = Int(env["BENCH_SEQUENTIAL_JOBS"] ?? "") ?? 2000
+        let clients = Int(env["BENCH_CLIENTS"] ?? "") ?? 64
+        let seconds = Int(env["BENCH_SECONDS"] ?? "") ?? 10
+        let binary = env["CORETEX_SERVER"] ?? ".build/release/coretex-server"
+
+        let stack = try await BenchStack.start(binary: binary)
+        defer { stack.stop() }
+        let results = try await ResultWatcher(natsURL: stack.natsURL)
+        print("coretex bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, stack, NATS, Redis and load generator on one machine")
+
+        // Warm up (connections, scripts, JIT-free but caches).
+        for _ in 0..<200 { _ = try await results.run { try await stack.submitHTTP() } }
+
+        let redisBefore = try await stack.redisRoundTrips()
+        var single = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        for _ in 0..<sequentialJobs {
+            single.record(try await results.run { try await stack.submitHTTP() })
+        }
+        let redisAfter = try await stack.redisRoundTrips()
+        report("single client, HTTP, \(sequentialJobs) jobs one at a time", single, elapsed: nil)
+        print(String(format: "  Redis round trips per job: %.2f", Double(redisAfter - redisBefore) / Double(sequentialJobs)))
+
+        let loaded = try await stack.withGRPC { api in
+            try await load(clients: clients, seconds: seconds, results: results) {
+                var request = Coretex_V1_SubmitJobRequest()
+                request.topic = "job.echo"
+                request.prompt = "bench"
+                return try await api.submitJob(request).jobID
+            }
+        }
+        report("\(clients) gRPC clients for \(seconds) s", loaded.histogram, elapsed: loaded.elapsed)
+    }
+
+    static func load(clients: Int, seconds: Int, results: ResultWatcher, submit: @escaping @Sendable () async throws -> String)
+        async throws -> (histogram: Histogram<UInt64>, elapsed: Double)
+    {
+        let end = ContinuousClock.now + .seconds(seconds)
+        let start = ContinuousClock.now
+        let merged = try await withThrowingTaskGroup(of: Histogram<UInt64>.self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    var h = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+                    while ContinuousClock.now < end { h.record(try await results.run(submit)) }
+                    return h
+                }
+            }
+            var all = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+            for try await h in group { all.add(h) }
+            return all
+        }
+        let elapsed = ContinuousClock.now - start
+        return (merged, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    static func report(_ title: String, _ h: Histogram<UInt64>, elapsed: Double?) {
+        func ms(_ us: UInt64) -> String { String(format: "%.2f ms", Double(us) / 1000) }
+        print("\n\(title)")
+        if let elapsed {
+            print(String(format: "  throughput: %.0f jobs/s (%llu jobs in %.1f s)", Double(h.totalCount) / elapsed, h.totalCount, elapsed))
+        }
+        print("  submit→result p50 \(ms(h.valueAtPercentile(50)))  p90 \(ms(h.valueAtPercentile(90)))  "
+            + "p99 \(ms(h.valueAtPercentile(99)))  max \(ms(h.max))")
+    }
+}
+
+/// Waits for each job's result on `sys.job.result` (the bus, not polling).
+final class ResultWatcher: Sendable {
+    private let waiting = Mutex<[String: CheckedContinuation<Void, Never>]>([:])
+    private let early = Mutex<Set<String>>([])
+    private let bus: NATSBus
+
+    init(natsURL: String) async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        bus = try await NATSBus.connect(url: natsURL, logger: logger)
+        let subscription = try bus.subscribe(Subjects.result)
+        try await bus.flush()
+        Task {
+            for await message in subscription {
+                guard let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: message.data) else { continue }
+                let id = packet.jobResult.jobID
+                let continuation = self.waiting.withLock { $0.removeValue(forKey: id) }
+                if let continuation { continuation.resume() } else { _ = self.early.withLock { $0.insert(id) } }
+            }
+        }
+    }
+
+    /// Submits and waits for the result; returns the latency in microseconds.
+    func run(_ submit: @Sendable () async throws -> String) async throws -> UInt64 {
+        let start = ContinuousClock.now
+        let id = try await submit()
+        await withCheckedContinuation { continuation in
+            let done = early.withLock { $0.remove(id) != nil }
+            if done { continuation.resume() } else { waiting.withLock { $0[id] = continuation } }
+        }
+        let elapsed = ContinuousClock.now - start
+        return UInt64(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+    }
+}
+
+/// The stack under test.
+final class BenchStack: Sendable {
+    let server: ManagedProcess
+    let directory: String
+    let natsPort: Int, httpPort: Int, grpcPort: Int, metricsPort: Int
+    var natsURL: String { "nats://127.0.0.1:\(natsPort)" }
+
+    private init(server: ManagedProcess, directory: String, natsPort: Int, httpPort: Int, grpcPort: Int, metricsPort: Int) {
+        self.server = server
+        self.directory = directory
+        self.natsPort = natsPort
+        self.httpPort = httpPort
+        self.grpcPort = grpcPort
+        self.metricsPort = metricsPort
+    }
+
+    static func start(binary: String) async throws -> BenchStack {
+        let directory = NSTemporaryDirectory() + "coretex-bench-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let nats = LocalServers.freePort(), redis = LocalServers.freePort(), http = LocalServers.freePort()
+        let grpc = LocalServers.freePort(), metrics = LocalServers.freePort()
+        var env = ProcessInfo.processInfo.environment
+        for key in ["NATS_URL", "REDIS_URL", "API_KEY", "CORETEX_API_KEY", "CORETEX_SUPER_SECRET_API_TOKEN"] { env[key] = nil }
+        env["GATEWAY_HTTP_ADDR"] = "127.0.0.1:\(http)"
+        env["GATEWAY_GRPC_ADDR"] = "127.0.0.1:\(grpc)"
+        env["GATEWAY_METRICS_ADDR"] = "127.0.0.1:\(metrics)"
+        env["SCHEDULER_METRICS_ADDR"] = "127.0.0.1:\(LocalServers.freePort())"
+        env["SAFETY_KERNEL_ADDR"] = "127.0.0.1:\(LocalServers.freePort())"
+        env["API_RATE_LIMIT_RPS"] = "1000000"
+        env["API_RATE_LIMIT_BURST"] = "1000000"
+        env["WORKER_MAX_PARALLEL"] = "256"
+        env["LOG_LEVEL"] = "warning"
+        let server = try ManagedProcess(
+            name: "coretex-server", executable: binary,
+            arguments: ["dev", "--state-dir", "\(directory)/state", "--nats-port", "\(nats)", "--redis-port", "\(redis)"],
+            environment: env, logFile: "\(directory)/coretex.log")
+        let stack = BenchStack(server: server, directory: directory, natsPort: nats, httpPort: http, grpcPort: grpc, metricsPort: metrics)
+        for _ in 0..<300 {
+            if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(http)/api/v1/workers")!),
+                String(decoding: data, as: UTF8.self).contains("worker-echo")
+            {
+                return stack
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchError("the stack did not come up; see \(directory)/coretex.log")
+    }
+
+    func submitHTTP() async throws -> String {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(httpPort)/api/v1/jobs")!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(#"{"topic":"job.echo","prompt":"bench"}"#.utf8)
+        let (data, _) = try await URLSession.shared.data(for: request)
+        guard let id = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["job_id"] as? String else {
+            throw BenchError("submit failed: \(String(decoding: data, as: UTF8.self))")
+        }
+        return id
+    }
+
+    func withGRPC<T: Sendable>(_ body: @Sendable (Coretex_V1_CoretexApi.Client<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+        try await withGRPCClient(
+            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext)
+        ) { client in
+            try await body(Coretex_V1_CoretexApi.Client(wrapping: client))
+        }
+    }
+
+    func redisRoundTrips() async throws -> Int {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(metricsPort)/metrics")!)
+        let line = String(decoding: data, as: UTF8.self).split(separator: "\n")
+            .first { $0.hasPrefix("coretex_redis_round_trips_total ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    func stop() {
+        server.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Runs the echo benchmark against a release build (see `make bench`). Knobs:
+# BENCH_SEQUENTIAL_JOBS (2000), BENCH_CLIENTS (64), BENCH_SECONDS (10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CORETEX_SERVER=.build/release/coretex-server exec .build/release/coretex-bench
