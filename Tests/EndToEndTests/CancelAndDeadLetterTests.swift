@@ -2,6 +2,7 @@ import CoretexInfra
 import CoretexProtocol
 import CoretexTestSupport
 import Foundation
+import Logging
 import Testing
 
 @Suite(.serialized) struct CancelAndDeadLetterTests {
@@ -30,6 +31,17 @@ import Testing
         #expect(history == ["PENDING", "CANCELLED"])
         // A cancel is the operator's decision, not a dead letter.
         #expect(try await stack.jsonArray("/api/v1/dlq").isEmpty)
+    }
+
+    @Test func aCancelSentStraightToTheBusIsRecorded() async throws {
+        let stack = try await Stack().ready()
+        let (id, _) = try await stack.submit(#"{"topic":"job.echo","prompt":"x","labels":{"zone":"nowhere"}}"#)
+        _ = try await stack.waitFor(id, state: "PENDING")
+        let bus = try await NATSBus.connect(url: stack.natsURL, logger: Logger(label: "test"))
+        defer { bus.close() }
+        try bus.publish(Subjects.cancel, Coretex_Agent_V1_BusPacket.cancel(jobID: id, reason: "script says stop", senderID: "script").wireBytes)
+        let detail = try await stack.waitFor(id, state: "CANCELLED")
+        #expect((detail["result"] as? [String: Any]).flatMap { ($0["error"] as? [String: Any])?["message"] as? String } == "script says stop")
     }
 
     @Test func aRunningJobIsCancelledAndItsWorkerStops() async throws {

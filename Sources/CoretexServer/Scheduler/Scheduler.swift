@@ -46,6 +46,7 @@ public final class Scheduler: Service, Sendable {
         let results = try bus.packets(Subjects.result, queue: Subjects.schedulerQueue, logger: logger)
         let allResults = try bus.packets(Subjects.result, logger: logger)
         let heartbeats = try bus.packets(Subjects.heartbeat, logger: logger)
+        let cancels = try bus.packets(Subjects.cancel, queue: Subjects.schedulerQueue, logger: logger)
         logger.info("scheduler started", metadata: ["pools": "\(Set(placement.pools.topics.values).sorted())"])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -69,6 +70,7 @@ public final class Scheduler: Service, Sendable {
                         if self.waiting.count > 0 { await self.retryWaiting() }
                     }
                 }
+                group.addTask { await self.consume(cancels) { await self.handleCancel($0) } }
                 group.addTask { await self.tick() }
             }
         } onGracefulShutdown: {
@@ -76,6 +78,7 @@ public final class Scheduler: Service, Sendable {
             results.subscription.unsubscribe()
             allResults.subscription.unsubscribe()
             heartbeats.subscription.unsubscribe()
+            cancels.subscription.unsubscribe()
         }
     }
 
@@ -261,6 +264,21 @@ public final class Scheduler: Service, Sendable {
         notice.status = status
         notice.errorMessage = reason
         bus.publish(Subjects.dlq, .result(notice, traceID: jobID, senderID: Self.senderID), logger: logger)
+    }
+
+    // MARK: - cancels
+
+    /// Records a cancel sent straight to the bus (a script, an orchestrator): the gateway
+    /// records its own before publishing, so for those this changes nothing.
+    func handleCancel(_ packet: Coretex_Agent_V1_BusPacket) async {
+        guard case .jobRequest(let request)? = packet.payload, !request.jobID.isEmpty else { return }
+        var change = StateChange(to: .cancelled, from: [.pending, .scheduled, .dispatched, .running])
+        let reason = request.env["cancel_reason"] ?? "cancelled"
+        change.fallbackResult = JobMeta.fallbackResult(jobID: request.jobID, status: .cancelled, message: reason)
+        guard let (outcome, topic) = try? await store.applyReturningTopic(request.jobID, change), outcome.applied else { return }
+        Counter(label: "coretex_scheduler_jobs_completed_total",
+                dimensions: [("topic", topic ?? "unknown"), ("status", "JOB_STATUS_CANCELLED")]).increment()
+        announce(request.jobID, status: .cancelled, message: reason, traceID: request.jobID)
     }
 
     // MARK: - results
