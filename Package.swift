@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "coretex-server", targets: ["coretex-server"]),
+        .executable(name: "ctx", targets: ["ctx"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -77,6 +78,26 @@ let package = Package(
             ]
         ),
 
+        // Clients: the gateway's HTTP/WS API only, so they work against any deployment.
+        .target(
+            name: "CoretexClient",
+            dependencies: [
+                "CoretexProtocol",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "CoretexCLI",
+            dependencies: [
+                "CoretexClient", "CoretexProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(name: "ctx", dependencies: ["CoretexCLI"]),
+
         // `make bench`: an echo load through the gateway against a release `coretex-server dev`.
         .executableTarget(
             name: "coretex-bench",
@@ -92,6 +113,7 @@ let package = Package(
 
         .testTarget(name: "CoretexProtocolTests", dependencies: ["CoretexProtocol"]),
         .testTarget(name: "CoretexCoreTests", dependencies: ["CoretexCore"]),
+        .testTarget(name: "CoretexCLITests", dependencies: ["CoretexCLI", "CoretexClient"], exclude: ["Golden"]),
         // Real nats-server/redis-server per test, and polling helpers (no bare sleeps).
         .target(name: "CoretexTestSupport", dependencies: ["CoretexInfra"], path: "Tests/TestSupport"),
         .testTarget(name: "CoretexInfraTests", dependencies: ["CoretexInfra", "CoretexTestSupport"]),

@@ -20,6 +20,7 @@ final class Stack: @unchecked Sendable {
     let schedulerMetricsPort = LocalServers.freePort()
     let apiKey: String?
     private(set) var server: ManagedProcess?
+    private var serverEnvironment: [String: String] = [:]
     /// Servers the test started itself (so it can restart them); nil when the stack started its own.
     var externalNATS: ManagedProcess?
     var externalRedis: ManagedProcess?
@@ -64,10 +65,23 @@ final class Stack: @unchecked Sendable {
             env["REDIS_URL"] = "redis://127.0.0.1:\(redisPort)"
         }
         env.merge(extra) { _, new in new }
+        serverEnvironment = env
+        try startServer()
+    }
+
+    private func startServer() throws {
         server = try ManagedProcess(
             name: "coretex-server", executable: Self.binary,
             arguments: ["dev", "--state-dir", "\(directory)/state", "--nats-port", "\(natsPort)", "--redis-port", "\(redisPort)"],
-            environment: env, logFile: logFile)
+            environment: serverEnvironment, logFile: logFile)
+    }
+
+    /// Stops `coretex-server` (not the test's own NATS/Redis) and starts it again on the
+    /// same ports, as an operator restarting the gateway would.
+    func restartServer() async throws {
+        server?.stop(grace: 10)
+        try startServer()
+        _ = try await ready()
     }
 
     /// Waits until the gateway answers and a worker has announced itself.

@@ -104,7 +104,7 @@ public struct JobStore: Sendable {
 
     static let recordFields = [
         "state", "updated_at", "trace_id", "topic", "tenant", "team", "principal",
-        "safety_decision", "safety_reason", "deadline_unix", "worker_id", "created_at",
+        "safety_decision", "safety_reason", "deadline_unix", "worker_id", "created_at", "labels",
     ]
 
     /// List records of the given jobs, in the given order, in one round trip. Jobs whose meta
@@ -125,6 +125,7 @@ public struct JobStore: Sendable {
             r.deadlineUnix = v[9].flatMap { Int($0) }
             r.workerID = v[10]
             r.createdAt = v[11].flatMap { Int($0) }
+            r.labels = v[12].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
             return r
         }
     }

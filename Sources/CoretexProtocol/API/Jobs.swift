@@ -66,6 +66,8 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var deadlineUnix: Int?
     public var workerID: String?
     public var createdAt: Int?
+    /// The job's labels (an extension: lets clients filter and show workflow bookkeeping).
+    public var labels: [String: String]?
 
     public init(id: String, updatedAt: Int, state: String) {
         self.id = id
@@ -74,7 +76,7 @@ public struct JobRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, topic, tenant, team, principal
+        case id, state, topic, tenant, team, principal, labels
         case traceID = "trace_id", updatedAt = "updated_at", safetyDecision = "safety_decision"
         case safetyReason = "safety_reason", deadlineUnix = "deadline_unix", workerID = "worker_id"
         case createdAt = "created_at"

@@ -16,6 +16,8 @@ struct JobQuery: Sendable, Equatable {
     var updatedAfter: Int?
     var updatedBefore: Int?
     var traceID: String?
+    /// `label=key=value` (repeatable): every one must match.
+    var labels: [String: String] = [:]
 
     init() {}
 
@@ -30,6 +32,10 @@ struct JobQuery: Sendable, Equatable {
         updatedAfter = text("updated_after").flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
         updatedBefore = text("updated_before").flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
         traceID = text("trace_id")
+        for item in query.getAll("label") {
+            let parts = item.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { labels[String(parts[0])] = String(parts[1]) }
+        }
     }
 
     /// The cursor as a `job:recent` score (µs). A seconds cursor covers its whole second.
@@ -40,6 +46,7 @@ struct JobQuery: Sendable, Equatable {
 
     var hasFilters: Bool {
         state != nil || topic != nil || tenant != nil || team != nil || updatedAfter != nil || updatedBefore != nil
+            || !labels.isEmpty
     }
 
     func matches(_ r: JobRecord) -> Bool {
@@ -49,6 +56,7 @@ struct JobQuery: Sendable, Equatable {
         if let team, r.team != team { return false }
         if let updatedAfter, r.updatedAt < updatedAfter { return false }
         if let updatedBefore, r.updatedAt > updatedBefore { return false }
+        for (key, value) in labels where r.labels?[key] != value { return false }
         return true
     }
 }
