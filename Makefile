@@ -23,8 +23,7 @@ test: deps
 
 ## Load benchmark of the echo path (release build); prints jobs/s and latency percentiles.
 bench: deps
-	$(SWIFT) build -c release --product coretex-server
-	$(SWIFT) build -c release --product coretex-bench
+	$(SWIFT) build -c release
 	scripts/bench.sh
 
 ## Regenerate the protobuf/gRPC code from proto/ (needs protoc; builds the Swift plugins).

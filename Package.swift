@@ -3,7 +3,8 @@ import PackageDescription
 
 // Dependency rule (one way): CoretexProtocol is a leaf everyone may use;
 // CoretexCore (pure domain logic) <- CoretexInfra (NATS/Redis adapters) <- CoretexServer (roles).
-// Clients (CoretexClient, CoretexTUI, ctx) speak HTTP/WS only and never import server modules.
+// Clients (CoretexClient, CoretexTUI, ctx) speak HTTP/WS only and never import server modules;
+// they may use CoretexCore's pure types (workflow documents and runs are its Codable models).
 let package = Package(
     name: "Coretex",
     platforms: [.macOS(.v15)],
@@ -82,7 +83,7 @@ let package = Package(
         .target(
             name: "CoretexClient",
             dependencies: [
-                "CoretexProtocol",
+                "CoretexProtocol", "CoretexCore",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

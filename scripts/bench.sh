@@ -3,4 +3,4 @@
 # BENCH_SEQUENTIAL_JOBS (2000), BENCH_CLIENTS (64), BENCH_SECONDS (10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CORETEX_SERVER=.build/release/coretex-server exec .build/release/coretex-bench
+CORETEX_SERVER=.build/release/coretex-server CTX=.build/release/ctx exec .build/release/coretex-bench

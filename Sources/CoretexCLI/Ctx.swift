@@ -15,7 +15,8 @@ struct Ctx: AsyncParsableCommand {
             """,
         version: "ctx \(version)",
         subcommands: [
-            JobCommand.self, StreamCommand.self, TraceCommand.self, MemoryCommand.self,
+            JobCommand.self, WorkflowCommand.self, RunCommand.self, ApprovalsCommand.self, ApproveCommand.self,
+            RejectCommand.self, StreamCommand.self, TraceCommand.self, MemoryCommand.self,
             WorkersCommand.self, StatusCommand.self, DLQCommand.self,
             ConfigCommand.self, ContextCommand.self, CompletionCommand.self, VersionCommand.self,
         ])

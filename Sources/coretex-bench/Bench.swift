@@ -52,6 +52,13 @@ struct Bench {
             }
         }
         report("\(clients) gRPC clients for \(seconds) s", loaded.histogram, elapsed: loaded.elapsed)
+
+        let ctx = env["CTX"] ?? ".build/release/ctx"
+        if FileManager.default.isExecutableFile(atPath: ctx) {
+            try await CtxBench.run(ctx: ctx, stack: stack, jobID: try await stack.submitHTTP())
+        } else {
+            print("\n(\(ctx) not built: skipping the ctx figures)")
+        }
     }
 
     static func load(clients: Int, seconds: Int, results: ResultWatcher, submit: @escaping @Sendable () async throws -> String)
@@ -152,6 +159,7 @@ final class BenchStack: Sendable {
         env["API_RATE_LIMIT_RPS"] = "1000000"
         env["API_RATE_LIMIT_BURST"] = "1000000"
         env["WORKER_MAX_PARALLEL"] = "256"
+        env["WORKFLOW_ENGINE_HTTP_ADDR"] = "127.0.0.1:\(LocalServers.freePort())"
         env["LOG_LEVEL"] = "warning"
         let server = try ManagedProcess(
             name: "coretex-server", executable: binary,

@@ -18,7 +18,7 @@ struct CoretexServerCommand: AsyncParsableCommand {
             CORETEX_SUPER_SECRET_API_TOKEN, TENANT_ID, API_RATE_LIMIT_RPS/BURST, REDIS_DATA_TTL, \
             JOB_META_TTL, WORKER_ID. SIGINT or SIGTERM stops it gracefully.
             """,
-        subcommands: [Dev.self, GatewayRole.self, SchedulerRole.self, SafetyKernelRole.self, WorkerRole.self])
+        subcommands: [Dev.self, GatewayRole.self, SchedulerRole.self, SafetyKernelRole.self, WorkflowEngineRole.self, WorkerRole.self])
 }
 
 /// Runs services until SIGINT/SIGTERM, then shuts them down gracefully.
@@ -64,7 +64,10 @@ struct Dev: AsyncParsableCommand {
         defer { connections.close() }
         let kernel = SafetyKernel(policy: config.policy)
         var services: [any Service] = []
-        services += try Roles.gateway(connections, settings, config, host: "127.0.0.1", logger: logger)
+        // One engine for the gateway's run API and the engine service's results and reconciler.
+        let workflows = try Roles.workflowEngine(connections, config, host: "127.0.0.1", logger: logger)
+        services += try Roles.gateway(connections, settings, config, host: "127.0.0.1", workflows: workflows.engine, logger: logger)
+        services.append(workflows.service)
         services += try Roles.scheduler(connections, settings, config, safety: kernel, host: "127.0.0.1", logger: logger)
         services.append(try Roles.safetyKernel(settings, config, host: "127.0.0.1", logger: logger))
         for kind in Roles.workerKinds {
@@ -102,6 +105,20 @@ struct SchedulerRole: AsyncParsableCommand {
         defer { connections.close() }
         try await serve(try Roles.scheduler(connections, settings, config, safety: nil, host: "0.0.0.0", logger: logger),
                         logger: logger)
+    }
+}
+
+struct WorkflowEngineRole: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workflow-engine", abstract: "Run the workflow engine: step results, the run reconciler, /health.")
+
+    func run() async throws {
+        let logger = makeLogger("coretex")
+        let settings = Settings()
+        let config = try Roles.Config.load(settings)
+        let connections = try await Connections.open(settings: settings, logger: logger)
+        defer { connections.close() }
+        try await serve([try Roles.workflowEngine(connections, config, host: "0.0.0.0", logger: logger).service], logger: logger)
     }
 }
 

@@ -52,6 +52,8 @@ final class Stack: @unchecked Sendable {
         env["API_RATE_LIMIT_RPS"] = "1000"
         env["API_RATE_LIMIT_BURST"] = "1000"
         env["HEARTBEAT_INTERVAL_MS"] = "500"
+        env["WORKFLOW_ENGINE_HTTP_ADDR"] = "127.0.0.1:\(LocalServers.freePort())"
+        env["WORKFLOW_ENGINE_SCAN_INTERVAL"] = "1s"
         if let timeouts {
             let path = "\(directory)/timeouts.yaml"
             try timeouts.write(toFile: path, atomically: true, encoding: .utf8)

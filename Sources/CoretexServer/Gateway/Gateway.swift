@@ -21,11 +21,14 @@ public final class Gateway: Service, Sendable {
     let workers = WorkerRegistry()
     let hub = StreamHub()
     let started = Date()
+    let workflows: WorkflowEngine
 
     var store: JobStore { connections.store }
     var bus: NATSBus { connections.bus }
 
-    public init(connections: Connections, settings: Settings, pools: PoolRouting, address: HostPort, logger: Logger) {
+    public init(connections: Connections, settings: Settings, pools: PoolRouting, address: HostPort,
+                workflows: WorkflowEngine? = nil, logger: Logger) {
+        self.workflows = workflows ?? WorkflowEngine(connections: connections, pools: pools, logger: logger)
         self.connections = connections
         self.settings = settings
         self.pools = pools
@@ -44,6 +47,7 @@ public final class Gateway: Service, Sendable {
         addJobRoutes(router)
         addMemoryRoutes(router)
         addDeadLetterRoutes(router)
+        addWorkflowRoutes(router)
         router.get("/api/v1/stream") { _, _ -> Response in
             throw APIFailure.badRequest("this route is a WebSocket: connect with an Upgrade request", code: "websocket_required")
         }
@@ -81,6 +85,7 @@ public final class Gateway: Service, Sendable {
             bus.packets(Subjects.heartbeat, logger: logger),
             bus.packets(Subjects.allJobs, logger: logger),
         ]
+        await seedWorkflows()
         logger.info("gateway listening", metadata: ["http": "\(address)", "auth": "\(settings.apiKey == nil ? "off" : "on")"])
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -101,6 +106,19 @@ public final class Gateway: Service, Sendable {
         } onGracefulShutdown: {
             taps.forEach { $0.subscription.unsubscribe() }
             self.hub.closeAll()
+        }
+    }
+}
+
+extension Gateway {
+    /// Creates the original's two workflows when they are missing; a failure is only logged.
+    func seedWorkflows() async {
+        for workflow in SeedWorkflows.all(org: settings.tenantID) {
+            do {
+                if try await workflows.workflow(workflow.id) == nil { _ = try await workflows.save(workflow) }
+            } catch {
+                logger.warning("could not seed workflow", metadata: ["id": "\(workflow.id)", "error": "\(error)"])
+            }
         }
     }
 }

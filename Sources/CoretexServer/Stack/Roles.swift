@@ -34,13 +34,12 @@ public enum Roles {
         return address
     }
 
-    public static func gateway(_ c: Connections, _ settings: Settings, _ config: Config, host: String, logger: Logger) throws
-        -> [any Service]
-    {
+    public static func gateway(_ c: Connections, _ settings: Settings, _ config: Config, host: String,
+                               workflows: WorkflowEngine? = nil, logger: Logger) throws -> [any Service] {
         let gateway = Gateway(
             connections: c, settings: settings, pools: config.pools,
             address: try address(settings.gatewayHTTPAddr, "GATEWAY_HTTP_ADDR", defaultHost: host),
-            logger: logger.labelled("gateway"))
+            workflows: workflows, logger: logger.labelled("gateway"))
         return [
             gateway,
             GatewayGRPC(gateway: gateway, address: try address(settings.gatewayGRPCAddr, "GATEWAY_GRPC_ADDR", defaultHost: host)),
@@ -78,6 +77,25 @@ public enum Roles {
             kernel: SafetyKernel(policy: config.policy),
             address: try address(settings.safetyKernelAddr, "SAFETY_KERNEL_ADDR", defaultHost: host),
             logger: logger.labelled("safety-kernel"))
+    }
+
+    /// The workflow engine: results → run progress, the run reconciler, `/health`.
+    /// `WORKFLOW_ENGINE_SCAN_INTERVAL` (Go duration, 5s), `WORKFLOW_ENGINE_RUN_SCAN_LIMIT`
+    /// (200), `WORKFLOW_ENGINE_HTTP_ADDR` (:9093), `WORKFLOW_RUN_TTL` (seconds a finished run
+    /// is kept, 7 days).
+    public static func workflowEngine(_ c: Connections, _ config: Config, host: String, logger: Logger) throws
+        -> (engine: WorkflowEngine, service: any Service)
+    {
+        let env = ProcessInfo.processInfo.environment
+        let interval = env["WORKFLOW_ENGINE_SCAN_INTERVAL"].flatMap(GoDuration.seconds).flatMap { $0 > 0 ? $0 : nil } ?? 5
+        let limit = env["WORKFLOW_ENGINE_RUN_SCAN_LIMIT"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 200
+        let ttl = env["WORKFLOW_RUN_TTL"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 7 * 86_400
+        let engine = WorkflowEngine(connections: c, pools: config.pools, runTTL: ttl, logger: logger.labelled("workflow-engine"))
+        let service = WorkflowEngineService(
+            engine: engine, scanInterval: .milliseconds(Int(interval * 1000)), scanLimit: limit,
+            healthAddress: try address(env["WORKFLOW_ENGINE_HTTP_ADDR"] ?? ":9093", "WORKFLOW_ENGINE_HTTP_ADDR", defaultHost: host),
+            logger: logger.labelled("workflow-engine"))
+        return (engine, service)
     }
 
     /// Worker kinds this build ships, by the name `coretex-server worker NAME` takes.

@@ -1,0 +1,281 @@
+import CoretexCore
+import CoretexInfra
+import CoretexProtocol
+import Foundation
+import Logging
+import Synchronization
+
+/// Turns workflow runs into jobs and job results into run progress.
+///
+/// The decisions are pure (`WorkflowPlanner`, `WorkflowRun.apply/decide/cancel` in
+/// CoretexCore); this type carries them out: it loads and saves runs under their lock,
+/// publishes step jobs and cancels, reads step outputs, and wakes runs up for retries and
+/// timeouts. Every operation on a run holds `coretex:wf:run:lock:<run>` and waits for it
+/// rather than dropping work, so an approval, a result and a cancel arriving together are
+/// applied in turn and none is lost.
+public final class WorkflowEngine: Sendable {
+    static let senderID = "workflow-engine"
+
+    let connections: Connections
+    let store: WorkflowStore
+    let pools: PoolRouting
+    let logger: Logger
+    private let wakeups = Mutex<[String: Task<Void, Never>]>([:])
+
+    public init(connections: Connections, pools: PoolRouting, runTTL: Int = 7 * 86_400, logger: Logger) {
+        self.connections = connections
+        self.store = WorkflowStore(redis: connections.redis, runTTL: runTTL)
+        self.pools = pools
+        self.logger = logger
+    }
+
+    // MARK: Definitions
+
+    /// Validates and saves a definition. Throws `WorkflowValidation.Issue` naming the step.
+    public func save(_ workflow: Workflow, now: Date = Date()) async throws -> Workflow {
+        var workflow = workflow
+        if workflow.id.isEmpty { workflow.id = UUID().uuidString.lowercased() }
+        for (id, step) in workflow.steps where step.id != id { workflow.steps[id]?.id = id }
+        try WorkflowValidation.validate(workflow) { self.pools.pool(for: $0) != nil }
+        let existing = try await store.workflow(workflow.id)
+        workflow.createdAt = existing?.createdAt ?? now
+        workflow.updatedAt = now
+        try await store.save(workflow)
+        return workflow
+    }
+
+    public func workflow(_ id: String) async throws -> Workflow? { try await store.workflow(id) }
+
+    // MARK: Runs
+
+    /// Creates a run and makes its first pass (dispatching the first steps).
+    public func startRun(of workflow: Workflow, input: JSONValue?, org: String, team: String, now: Date = Date()) async throws -> WorkflowRun {
+        let run = WorkflowRun(id: UUID().uuidString.lowercased(), workflowID: workflow.id, orgID: org, teamID: team,
+                              input: input, createdAt: now)
+        try await store.save(run)
+        return try await advance(run.id) ?? run
+    }
+
+    /// One scheduling pass over the run, carried out; nil when the run does not exist.
+    @discardableResult
+    public func advance(_ runID: String) async throws -> WorkflowRun? {
+        try await store.withRunLock(runID) {
+            guard let run = try await store.run(runID), !run.status.isTerminal else { return try await store.run(runID) }
+            guard let workflow = try await store.workflow(run.workflowID) else {
+                var failed = run
+                let jobs = (try? failed.fail("workflow \(run.workflowID) no longer exists", workflow: nil, now: Date())) ?? []
+                cancelJobs(jobs)
+                try await store.save(failed)
+                return failed
+            }
+            return try await pass(run, workflow)
+        }
+    }
+
+    /// Plans a pass, publishes what it decided, saves the run. Caller holds the run lock.
+    private func pass(_ run: WorkflowRun, _ workflow: Workflow) async throws -> WorkflowRun {
+        let now = Date()
+        let planned = WorkflowPlanner.plan(workflow: workflow, run: run, now: now)
+        var run = planned.run
+        var wake = planned.nextWakeAt
+        for action in planned.actions {
+            switch action {
+            case .dispatch(let dispatch):
+                do {
+                    try await publish(dispatch)
+                } catch {
+                    let outcome = run.dispatchFailed(jobID: dispatch.jobIDString, message: "dispatch failed: \(error)",
+                                                     workflow: workflow, now: now)
+                    cancelJobs(outcome.jobsToCancel)
+                    if let retry = outcome.retryAt { wake = min(wake ?? retry, retry) }
+                    logger.warning("step dispatch failed", metadata: ["job_id": "\(dispatch.jobIDString)", "error": "\(error)"])
+                }
+            case .cancelJob(let id):
+                cancelJobs([id])
+            default:
+                break
+            }
+        }
+        run.updatedAt = now
+        try await store.save(run)
+        schedule(run.id, at: run.status.isTerminal ? nil : wake)
+        return run
+    }
+
+    /// Records the step job (context at `ctx:<id>`, PENDING meta, trace) and publishes it on
+    /// `sys.job.submit`, as the gateway does for a plain job.
+    private func publish(_ d: StepDispatch) async throws {
+        var r = Coretex_Agent_V1_JobRequest()
+        r.jobID = d.jobIDString
+        r.topic = d.topic
+        r.priority = d.priority
+        r.contextPtr = JobKeys.pointer(JobKeys.context(r.jobID))
+        r.adapterID = d.adapterID ?? ""
+        r.memoryID = d.memoryID
+        r.tenantID = d.tenantID
+        r.workflowID = d.workflowID
+        r.env = d.env
+        r.labels = d.labels
+        if let ms = d.deadlineMs, ms > 0 { r.budget.deadlineMs = ms }
+        let context = String(decoding: try JSONEncoder.sorted.encode(d.payload), as: UTF8.self)
+        try await connections.store.create(r.jobID, meta: JobMeta.fields(of: r), traceID: d.traceID,
+                                           deadlineUnix: JobMeta.deadline(of: r), context: context)
+        try connections.bus.publish(Subjects.submit, Coretex_Agent_V1_BusPacket.request(r, traceID: d.traceID, senderID: Self.senderID).wireBytes)
+    }
+
+    private func cancelJobs(_ ids: [String]) {
+        for id in Set(ids) {
+            connections.bus.publish(Subjects.cancel, .cancel(jobID: id, reason: "workflow run cancelled", senderID: Self.senderID),
+                                    logger: logger)
+        }
+    }
+
+    // MARK: Results
+
+    /// Applies a job result to its run (ignored unless the job is a step of an active run).
+    public func handle(jobID: String, state: JobState, resultPtr: String, errorMessage: String) async {
+        guard let parsed = WorkflowJobID(jobID) else { return }
+        do {
+            try await store.withRunLock(parsed.runID) {
+                guard let run = try await store.run(parsed.runID), !run.status.isTerminal,
+                    let workflow = try await store.workflow(run.workflowID)
+                else { return }
+                try await apply(StepJobResult(jobID: jobID, state: state, resultPtr: resultPtr, errorMessage: errorMessage,
+                                              output: state == .succeeded ? try await output(resultPtr) : nil),
+                                to: run, workflow)
+            }
+        } catch {
+            logger.warning("workflow result not applied", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
+        }
+    }
+
+    private func apply(_ result: StepJobResult, to run: WorkflowRun, _ workflow: Workflow) async throws {
+        var run = run
+        let outcome = run.apply(result, workflow: workflow, now: Date())
+        guard outcome.applied else { return }
+        cancelJobs(outcome.jobsToCancel)
+        _ = try await pass(run, workflow)
+    }
+
+    /// The step's output as JSON (or text), when small enough to inline (§1.5).
+    private func output(_ pointer: String) async throws -> JSONValue? {
+        guard !pointer.isEmpty, let bytes = try await connections.store.blob(pointer: pointer),
+            bytes.count <= StepJobResult.inlineOutputLimit
+        else { return nil }
+        return JSONValue.parse(bytes) ?? .string(String(decoding: bytes, as: UTF8.self))
+    }
+
+    // MARK: Approvals and cancellation
+
+    public enum RunError: Error, Sendable, Equatable {
+        case runNotFound
+        case approval(ApprovalError)
+        case cancel(CancelError)
+    }
+
+    /// Approves or rejects a waiting approval step, then advances the run.
+    public func decide(runID: String, stepID: String, _ decision: ApprovalDecision) async throws -> WorkflowRun {
+        try await store.withRunLock(runID) {
+            guard var run = try await store.run(runID) else { throw RunError.runNotFound }
+            guard let workflow = try await store.workflow(run.workflowID) else { throw RunError.runNotFound }
+            do {
+                cancelJobs(try run.decide(approvalOf: stepID, decision, workflow: workflow, now: Date()))
+            } catch let error as ApprovalError {
+                throw RunError.approval(error)
+            }
+            return try await pass(run, workflow)
+        }
+    }
+
+    public func cancel(runID: String) async throws -> WorkflowRun {
+        try await store.withRunLock(runID) {
+            guard var run = try await store.run(runID) else { throw RunError.runNotFound }
+            let workflow = try await store.workflow(run.workflowID) ?? Workflow(id: run.workflowID)
+            do {
+                cancelJobs(try run.cancel(workflow: workflow, now: Date()))
+            } catch let error as CancelError {
+                throw RunError.cancel(error)
+            }
+            run.updatedAt = Date()
+            try await store.save(run)
+            schedule(runID, at: nil)
+            return run
+        }
+    }
+
+    // MARK: Reconciling
+
+    /// Re-drives active runs from the job store: results that never arrived (a denied job,
+    /// a scheduler timeout, a result dropped while the engine was down) are read from the
+    /// jobs' recorded states, then a pass dispatches retries whose backoff has passed,
+    /// starts pending runs and times out overdue ones.
+    public func reconcile(limit: Int) async -> Int {
+        var count = 0
+        for status in [RunStatus.pending, .running, .waiting] {
+            guard let ids = try? await store.runIDs(in: WorkflowKeys.runsIn(status.rawValue), limit: limit) else { continue }
+            for id in ids {
+                do {
+                    try await reconcileRun(id)
+                    count += 1
+                } catch {
+                    logger.warning("workflow run not reconciled", metadata: ["run_id": "\(id)", "error": "\(error)"])
+                }
+            }
+        }
+        return count
+    }
+
+    private func reconcileRun(_ id: String) async throws {
+        try await store.withRunLock(id) {
+            guard var run = try await store.run(id), !run.status.isTerminal else { return }
+            guard let workflow = try await store.workflow(run.workflowID) else {
+                cancelJobs((try? run.fail("workflow \(run.workflowID) no longer exists", workflow: nil, now: Date())) ?? [])
+                try await store.save(run)
+                return
+            }
+            for jobID in Self.runningJobs(run) {
+                guard let state = try await connections.store.state(jobID), state.isTerminal else { continue }
+                let meta = try await connections.store.meta(jobID)
+                let pointer = meta["result_ptr"] ?? ""
+                let result = StepJobResult(jobID: jobID, state: state, resultPtr: pointer,
+                                           errorMessage: state == .succeeded ? "" : "job state: \(state.rawValue)",
+                                           output: state == .succeeded ? try await output(pointer) : nil)
+                _ = run.apply(result, workflow: workflow, now: Date())
+            }
+            _ = try await pass(run, workflow)
+        }
+    }
+
+    static func runningJobs(_ run: WorkflowRun) -> [String] {
+        func collect(_ steps: [String: StepRun]) -> [String] {
+            steps.values.flatMap { step -> [String] in
+                (step.status == .running ? [step.jobID].compactMap { $0 } : []) + collect(step.children)
+            }
+        }
+        return collect(run.steps).sorted()
+    }
+
+    // MARK: Wake-ups
+
+    /// One pending wake-up per run: a retry backoff or the run's deadline.
+    private func schedule(_ runID: String, at date: Date?) {
+        let task: Task<Void, Never>? = date.map { date in
+            Task { [weak self] in
+                let delay = max(0, date.timeIntervalSinceNow)
+                try? await Task.sleep(for: .milliseconds(Int(delay * 1000) + 5))
+                guard !Task.isCancelled, let self else { return }
+                _ = try? await self.advance(runID)
+            }
+        }
+        let old = wakeups.withLock { w in
+            defer { w[runID] = task }
+            return w[runID]
+        }
+        old?.cancel()
+    }
+
+    /// Cancels pending wake-ups (at shutdown).
+    public func stop() {
+        for task in wakeups.withLock({ w in defer { w = [:] }; return Array(w.values) }) { task.cancel() }
+    }
+}

@@ -1,0 +1,69 @@
+import CoretexCore
+import CoretexInfra
+import CoretexProtocol
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The `workflow-engine` role: applies job results to runs (queue group
+/// `coretex-workflow-engine`, so replicas share the work), re-drives stuck runs on a timer,
+/// and answers `/health`.
+public final class WorkflowEngineService: Service, Sendable {
+    static let queue = "coretex-workflow-engine"
+
+    let engine: WorkflowEngine
+    let scanInterval: Duration
+    let scanLimit: Int
+    let healthAddress: HostPort
+    let logger: Logger
+
+    public init(engine: WorkflowEngine, scanInterval: Duration, scanLimit: Int, healthAddress: HostPort, logger: Logger) {
+        self.engine = engine
+        self.scanInterval = scanInterval
+        self.scanLimit = scanLimit
+        self.healthAddress = healthAddress
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let results = try engine.connections.bus.packets(Subjects.result, queue: Self.queue, logger: logger)
+        let router = Router()
+        router.get("/health") { _, _ in "ok" }
+        let health = Application(
+            router: router, configuration: .init(address: .hostname(healthAddress.host, port: healthAddress.port)),
+            logger: logger)
+        logger.info("workflow engine running", metadata: ["health": "\(healthAddress)", "scan_interval": "\(scanInterval)"])
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await health.run() }
+                group.addTask {
+                    for await (_, packet) in results {
+                        guard case .jobResult(let r)? = packet.payload else { continue }
+                        await self.engine.handle(jobID: r.jobID, state: JobState(resultStatus: r.status),
+                                                 resultPtr: r.resultPtr, errorMessage: r.errorMessage)
+                    }
+                }
+                group.addTask {
+                    while await pause(self.scanInterval) { await self.scanOnce() }
+                }
+            }
+        } onGracefulShutdown: {
+            results.subscription.unsubscribe()
+            self.engine.stop()
+        }
+    }
+
+    /// One reconciler tick, if this replica holds the global lock.
+    func scanOnce() async {
+        let seconds = Int(scanInterval.components.seconds)
+        let lock = RedisLock(redis: engine.connections.redis, key: WorkflowKeys.reconcilerLock, ttl: max(2 * seconds, 2))
+        guard (try? await lock.acquire()) == true else { return }
+        _ = await engine.reconcile(limit: scanLimit)
+        // Finished runs expire on their own; their index entries are dropped here.
+        if let ids = try? await engine.store.workflows(limit: 1000).map(\.id) {
+            try? await engine.store.trimIndexes(workflowIDs: ids)
+        }
+        try? await lock.release()
+    }
+}
