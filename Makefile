@@ -5,9 +5,10 @@ BUILD_FLAGS ?=
 
 .PHONY: run deps build test test-unit test-integration bench proto format-lint clean
 
-## Install what is missing, build, start the local stack (nats-server + redis-server + every role).
+## Install what is missing, build, start the local stack (nats-server + redis-server + every role)
+## and open the operator console on it; quitting the console stops the stack.
 run: deps build
-	./.build/debug/coretex-server dev
+	scripts/run.sh
 
 ## Install the apt packages the build and the stack need (skipped when all are present).
 deps:

@@ -89,10 +89,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The operator console: models with no curses in them, a renderer over a Screen
+        // protocol (a text grid in tests), and the ncursesw screen.
+        .target(name: "CoretexTUI", dependencies: ["CNCurses", "CoretexClient", "CoretexCore", "CoretexProtocol"]),
         .target(
             name: "CoretexCLI",
             dependencies: [
-                "CoretexClient", "CoretexProtocol",
+                "CoretexClient", "CoretexProtocol", "CoretexTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -103,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "coretex-bench",
             dependencies: [
-                "CoretexProtocol", "CoretexInfra",
+                "CoretexProtocol", "CoretexInfra", "CoretexTUI",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -114,6 +117,7 @@ let package = Package(
 
         .testTarget(name: "CoretexProtocolTests", dependencies: ["CoretexProtocol"]),
         .testTarget(name: "CoretexCoreTests", dependencies: ["CoretexCore"]),
+        .testTarget(name: "CoretexTUITests", dependencies: ["CoretexTUI", "CoretexClient"]),
         .testTarget(name: "CoretexCLITests", dependencies: ["CoretexCLI", "CoretexClient"], exclude: ["Golden"]),
         // Real nats-server/redis-server per test, and polling helpers (no bare sleeps).
         .target(name: "CoretexTestSupport", dependencies: ["CoretexInfra"], path: "Tests/TestSupport"),

@@ -3,7 +3,7 @@
 # package links (nats.c, hiredis, ncursesw, libcurl), the servers the stack and the tests
 # run (nats-server, redis-server), tmux for the console's end-to-end test.
 set -euo pipefail
-packages=(libnats-dev libhiredis-dev libncursesw5-dev libcurl4-openssl-dev nats-server redis-server tmux)
+packages=(libnats-dev libhiredis-dev libncursesw5-dev libcurl4-openssl-dev nats-server redis-server tmux curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

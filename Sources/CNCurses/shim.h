@@ -24,3 +24,10 @@ static inline int    coretex_KEY_F(int n)          { return KEY_F(n); }
 static inline chtype coretex_ACS_HLINE(void)       { return ACS_HLINE; }
 static inline chtype coretex_ACS_VLINE(void)       { return ACS_VLINE; }
 /* printw/mvprintw are C variadics and not importable: use mvwaddstr with a Swift String. */
+/* Mouse masks are macros too. */
+static inline mmask_t coretex_ALL_MOUSE_EVENTS(void)  { return ALL_MOUSE_EVENTS; }
+static inline mmask_t coretex_BUTTON1_CLICKED(void)   { return BUTTON1_CLICKED; }
+static inline mmask_t coretex_BUTTON1_PRESSED(void)   { return BUTTON1_PRESSED; }
+static inline mmask_t coretex_BUTTON1_RELEASED(void)  { return BUTTON1_RELEASED; }
+static inline mmask_t coretex_BUTTON4_PRESSED(void)   { return BUTTON4_PRESSED; }
+static inline mmask_t coretex_BUTTON5_PRESSED(void)   { return BUTTON5_PRESSED; }

@@ -53,6 +53,9 @@ struct Bench {
         }
         report("\(clients) gRPC clients for \(seconds) s", loaded.histogram, elapsed: loaded.elapsed)
 
+        try await WorkflowBench.run(stack: stack)
+        ConsoleBench.run()
+
         let ctx = env["CTX"] ?? ".build/release/ctx"
         if FileManager.default.isExecutableFile(atPath: ctx) {
             try await CtxBench.run(ctx: ctx, stack: stack, jobID: try await stack.submitHTTP())

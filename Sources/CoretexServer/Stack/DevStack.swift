@@ -12,6 +12,8 @@ public final class DevStack: Sendable {
     /// Starts whatever is missing and returns the environment the roles should read.
     public static func start(stateDirectory: String, natsPort: Int, redisPort: Int, logger: Logger) throws -> DevStack {
         var env = ProcessInfo.processInfo.environment
+        // Absolute, because redis-server changes into --dir before opening its log file there.
+        let stateDirectory = URL(fileURLWithPath: stateDirectory).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         var children: [ManagedProcess] = []
         if env["NATS_URL"]?.isEmpty ?? true {
