@@ -81,8 +81,11 @@ import Testing
         var inbox = try await tmux.waitFor("[Approve]")
         #expect(inbox.contains("approve (Approve"), "\(inbox)")
         try await tmux.keys("a")
-        _ = try await tmux.waitFor("Approvals: 1")
-        inbox = try await tmux.screen()
+        // Wait for a whole frame with one run left (a capture can land between two draws).
+        #expect(await eventually {
+            inbox = (try? await tmux.screen()) ?? ""
+            return inbox.contains("Approvals: 1") && inbox.components(separatedBy: "[Approve]").count == 2
+        }, "\(inbox)")
         let lines = inbox.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let row = try #require(lines.firstIndex { $0.contains("[Approve]") })
         let col = try #require(lines[row].range(of: "[Approve]")).lowerBound.utf16Offset(in: lines[row])
@@ -119,23 +122,5 @@ import Testing
         let after = try await tmux.waitFor("CTX-EXITED-0")
         #expect(!after.contains("? help  : command"))
         #expect(try await tmux.run("display", "-p", "-t", "c", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
-    }
-
-    @Test func theConsoleSaysWhenTheGatewayIsDownAndRecovers() async throws {
-        let stack = try await Stack(ownServers: true).ready()
-        let ctx = CtxRunner(stack: stack)
-        let tmux = Tmux()
-        defer { Task { await tmux.kill() } }
-        let env = ctx.environment.filter { ["CTX_GATEWAY", "CORETEX_API_KEY", "CTX_CONFIG", "PATH", "HOME"].contains($0.key) }
-            .map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
-        try await tmux.run("new-session", "-d", "-s", "c", "-x", "100", "-y", "30", "sh")
-        try await tmux.run("send-keys", "-t", "c", "env \(env) \(CtxRunner.binary) tui --readonly", "Enter")
-        _ = try await tmux.waitFor("connected")
-        #expect(try await tmux.screen().contains("[read-only]"))
-        stack.server?.stop(grace: 10)
-        _ = try await tmux.waitFor("DOWN: cannot reach", timeout: .seconds(30))
-        try await stack.restartServer()
-        _ = try await tmux.waitFor("connected")
-        try await tmux.keys("q")
     }
 }

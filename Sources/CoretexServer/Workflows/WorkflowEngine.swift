@@ -233,7 +233,7 @@ public final class WorkflowEngine: Sendable {
                 try await store.save(run)
                 return
             }
-            for jobID in Self.runningJobs(run) {
+            for jobID in run.runningJobIDs {
                 guard let state = try await connections.store.state(jobID), state.isTerminal else { continue }
                 let meta = try await connections.store.meta(jobID)
                 let pointer = meta["result_ptr"] ?? ""
@@ -244,15 +244,6 @@ public final class WorkflowEngine: Sendable {
             }
             _ = try await pass(run, workflow)
         }
-    }
-
-    static func runningJobs(_ run: WorkflowRun) -> [String] {
-        func collect(_ steps: [String: StepRun]) -> [String] {
-            steps.values.flatMap { step -> [String] in
-                (step.status == .running ? [step.jobID].compactMap { $0 } : []) + collect(step.children)
-            }
-        }
-        return collect(run.steps).sorted()
     }
 
     // MARK: Wake-ups

@@ -58,9 +58,35 @@ public final class ConsoleApp: Sendable {
 
     private func poll() async {
         while !Task.isCancelled {
-            await refresh()
+            // A request to a gateway that died mid-answer can hang past URLSession's own
+            // timeout; the console must notice anyway, so every refresh has a deadline.
+            let finished = await Self.withDeadline(.seconds(6)) { await self.refresh() }
+            if !finished { update { $0.connection = .down("gateway not answering") } }
             try? await Task.sleep(for: .seconds(1))
         }
+    }
+
+    /// Runs `work`, giving up waiting for it after `limit`; returns whether it finished.
+    /// Unstructured on purpose: a task group would wait for the hung request anyway.
+    static func withDeadline(_ limit: Duration, _ work: @escaping @Sendable () async -> Void) async -> Bool {
+        let once = Once()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let job = Task {
+                await work()
+                if once.claim() { continuation.resume(returning: true) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                job.cancel()
+                if once.claim() { continuation.resume(returning: false) }
+            }
+        }
+    }
+
+    /// True for the first caller only.
+    final class Once: Sendable {
+        private let taken = Atomic<Bool>(false)
+        func claim() -> Bool { !taken.exchange(true, ordering: .acquiringAndReleasing) }
     }
 
     /// Reloads the lists and the open detail view; a failure marks the gateway down and

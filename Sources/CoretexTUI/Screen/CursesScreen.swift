@@ -21,6 +21,7 @@ public final class CursesScreen: Screen, @unchecked Sendable {
         noecho()
         nonl()
         keypad(coretex_stdscr(), true)
+        nodelay(coretex_stdscr(), true)  // reads never block: the key thread polls first
         curs_set(0)
         set_escdelay(25)
         var useColour = colours && has_colors()
@@ -80,13 +81,26 @@ public final class CursesScreen: Screen, @unchecked Sendable {
     }
 
     /// Keys as they come, read on their own thread.
+    ///
+    /// curses is not thread-safe (`wgetch` refreshes the screen itself), so the key thread
+    /// waits for input with poll(2) outside the lock and only calls curses under it, like
+    /// the drawing code. The 100 ms poll timeout lets a resize (delivered by curses as a key
+    /// on the next read) be noticed without a key press; idle, that is ten cheap wake-ups a
+    /// second.
     public func keys() -> AsyncStream<Key> {
         AsyncStream { continuation in
             let thread = Thread { [self] in
                 while true {
-                    let code = wgetch(coretex_stdscr())
-                    if code == ERR { continue }
-                    if let key = self.decode(code) { continuation.yield(key) }
+                    var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&descriptor, 1, 100)
+                    while true {
+                        lock.lock()
+                        let code = wgetch(coretex_stdscr())
+                        let key = code == ERR ? nil : self.decode(code)
+                        lock.unlock()
+                        if code == ERR { break }
+                        if let key { continuation.yield(key) }
+                    }
                 }
             }
             thread.stackSize = 1 << 20
@@ -108,11 +122,9 @@ public final class CursesScreen: Screen, @unchecked Sendable {
         case KEY_NPAGE: return .pageDown
         case KEY_HOME: return .home
         case KEY_END: return .end
-        case KEY_RESIZE:
-            lock.lock()
+        case KEY_RESIZE:  // called with the lock held
             rows = Int(coretex_LINES())
             cols = Int(coretex_COLS())
-            lock.unlock()
             return .resize
         case KEY_MOUSE:
             var event = MEVENT()
