@@ -74,7 +74,7 @@ public enum CtxMain {
                 if !message.isEmpty { Out.line(message) }
                 exit(ExitStatus.ok.rawValue)
             }
-            if code == .validationFailure || isUsage(error) {
+            if code == .validationFailure {
                 Out.error(message)
                 exit(ExitStatus.usage.rawValue)
             }
@@ -85,9 +85,5 @@ public enum CtxMain {
     static func fail(_ error: CtxError) -> Never {
         if !error.description.isEmpty { Out.error("ctx: \(error.description)") }
         exit(error.status.rawValue)
-    }
-
-    static func isUsage(_ error: any Error) -> Bool {
-        error is ValidationError || String(describing: type(of: error)).contains("CommandError")
     }
 }

@@ -47,20 +47,12 @@ struct DLQRetry: AsyncParsableCommand {
     func run() async throws {
         let client = try global.client()
         var responses: [DLQRetryResponse] = []
-        var failure: CtxError?
-        for id in ids {
-            do {
-                let r = try await client.retryDeadLetter(id)
-                responses.append(r)
-                if !output.output.isMachine { Out.line("job \(id) retried as \(r.jobID)") }
-            } catch {
-                let e = CtxError.from(error)
-                Out.error("ctx: \(id): \(e.description)")
-                failure = failure ?? e
-            }
+        defer { if output.output.isMachine { try? Printer(output).list(responses) } }
+        try await Repeat.each(ids, "dead-letter entry") { id in
+            let r = try await client.retryDeadLetter(id)
+            responses.append(r)
+            if !output.output.isMachine { Out.line("job \(id) retried as \(r.jobID)") }
         }
-        if output.output.isMachine { try Printer(output).list(responses) }
-        if let failure { throw CtxError.reported(failure.status) }
     }
 }
 
@@ -76,18 +68,10 @@ struct DLQDelete: AsyncParsableCommand {
     func run() async throws {
         try Confirm.ask("delete \(ids.count) dead-letter entr\(ids.count == 1 ? "y" : "ies")?", yes: yes)
         let client = try global.client()
-        var failure: CtxError?
-        for id in ids {
-            do {
-                try await client.deleteDeadLetter(id)
-                Out.line("entry \(id) deleted")
-            } catch {
-                let e = CtxError.from(error)
-                Out.error("ctx: \(id): \(e.description)")
-                failure = failure ?? e
-            }
+        try await Repeat.each(ids, "dead-letter entry") { id in
+            try await client.deleteDeadLetter(id)
+            Out.line("entry \(id) deleted")
         }
-        if let failure { throw CtxError.reported(failure.status) }
     }
 }
 

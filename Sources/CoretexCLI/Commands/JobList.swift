@@ -93,21 +93,13 @@ struct JobCancel: AsyncParsableCommand {
         let client = try global.client()
         let printer = Printer(output)
         var responses: [CancelJobResponse] = []
-        var worst: CtxError?
-        for id in ids {
-            do {
-                let r = try await client.cancel(id)
-                responses.append(r)
-                if !output.output.isMachine {
-                    Out.line(r.reason == nil ? "job \(id) cancelled" : "job \(id) not cancelled: \(r.reason!) (\(r.state))")
-                }
-            } catch {
-                let e = CtxError.from(error)
-                Out.error("ctx: job \(id): \(e.description)")
-                if worst == nil || e.status == .unauthorized { worst = e }
+        defer { if output.output.isMachine { try? printer.list(responses) } }
+        try await Repeat.each(ids, "job") { id in
+            let r = try await client.cancel(id)
+            responses.append(r)
+            if !output.output.isMachine {
+                Out.line(r.reason == nil ? "job \(id) cancelled" : "job \(id) not cancelled: \(r.reason!) (\(r.state))")
             }
         }
-        if output.output.isMachine { try printer.list(responses) }
-        if let worst { throw CtxError.reported(worst.status) }
     }
 }

@@ -16,22 +16,15 @@ struct JobWaiter {
     static let finalStates: Set<String> = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMEOUT", "DENIED"]
 
     func wait(for id: String, timeout seconds: Int) async throws -> JobDetail {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        var interval = Duration.milliseconds(20)
         var printed = 0
-        while true {
-            let detail = try await client.job(id)
-            if follow {
+        return try await Repeat.poll(
+            "job \(id)", timeout: seconds, fetch: { try await client.job(id) },
+            observe: { detail in
+                guard follow else { return }
                 for event in detail.events.dropFirst(printed) { try print(event, of: id) }
                 printed = max(printed, detail.events.count)
-            }
-            if Self.finalStates.contains(detail.state) { return detail }
-            guard ContinuousClock.now < deadline else {
-                throw CtxError("gave up waiting for job \(id) after \(seconds)s (state \(detail.state))")
-            }
-            try await Task.sleep(for: interval)
-            interval = min(interval * 2, .milliseconds(500))
-        }
+            },
+            isFinal: { Self.finalStates.contains($0.state) }, describe: { "state \($0.state)" })
     }
 
     private func print(_ event: JobEvent, of id: String) throws {

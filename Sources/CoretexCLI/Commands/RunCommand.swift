@@ -122,18 +122,10 @@ struct RunCancel: AsyncParsableCommand {
 
     func run() async throws {
         let client = try global.client()
-        var failure: CtxError?
-        for id in ids {
-            do {
-                try await client.cancelRun(try await client.run(id))
-                Out.line("run \(id) cancelled")
-            } catch {
-                let e = CtxError.from(error)
-                Out.error("ctx: run \(id): \(e.description)")
-                failure = failure ?? e
-            }
+        try await Repeat.each(ids, "run") { id in
+            try await client.cancelRun(try await client.run(id))
+            Out.line("run \(id) cancelled")
         }
-        if let failure { throw CtxError.reported(failure.status) }
     }
 }
 
@@ -144,25 +136,20 @@ struct RunWaiter {
     let follow: Bool
 
     func wait(for id: String, timeout seconds: Int) async throws -> WorkflowRun {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        var interval = Duration.milliseconds(20)
         var seen: [String: String] = [:]
         var lastStatus: RunStatus?
-        while true {
-            let run = try await client.run(id)
-            if follow {
+        return try await Repeat.poll(
+            "run \(id)", timeout: seconds, fetch: { try await client.run(id) },
+            observe: { run in
+                guard follow else { return }
                 if run.status != lastStatus { try emit(run.id, "run", run.status.rawValue, nil) }
                 lastStatus = run.status
                 for row in RunView.timeline(run) where seen[row.step] != row.status {
                     seen[row.step] = row.status
                     try emit(run.id, row.step, row.status, row.error)
                 }
-            }
-            if run.status.isTerminal { return run }
-            guard ContinuousClock.now < deadline else { throw CtxError("gave up waiting for run \(id) after \(seconds)s (\(run.status.rawValue))") }
-            try await Task.sleep(for: interval)
-            interval = min(interval * 2, .milliseconds(500))
-        }
+            },
+            isFinal: { $0.status.isTerminal }, describe: { $0.status.rawValue })
     }
 
     private func emit(_ run: String, _ what: String, _ status: String, _ error: String?) throws {
