@@ -102,6 +102,9 @@ let package = Package(
         ),
         .executableTarget(name: "ctx", dependencies: ["CoretexCLI"]),
 
+        // A deterministic Ollama for tests and demos (the only external service Coretex fakes).
+        .executableTarget(name: "fake-ollama", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
+
         // `make bench`: an echo load through the gateway against a release `coretex-server dev`.
         .executableTarget(
             name: "coretex-bench",
