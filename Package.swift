@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "coretex-server",
             dependencies: [
-                "CoretexServer",
+                "CoretexServer", "CoretexInfra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CoretexCore
+import CoretexInfra
 import CoretexServer
 import Foundation
 import Logging
@@ -16,9 +17,13 @@ struct CoretexServerCommand: AsyncParsableCommand {
             GATEWAY_HTTP_ADDR, GATEWAY_GRPC_ADDR, GATEWAY_METRICS_ADDR, SAFETY_KERNEL_ADDR, \
             POOL_CONFIG_PATH, TIMEOUT_CONFIG_PATH, SAFETY_POLICY_PATH, API_KEY / CORETEX_API_KEY / \
             CORETEX_SUPER_SECRET_API_TOKEN, TENANT_ID, API_RATE_LIMIT_RPS/BURST, REDIS_DATA_TTL, \
-            JOB_META_TTL, WORKER_ID. SIGINT or SIGTERM stops it gracefully.
+            JOB_META_TTL, WORKER_ID, CONTEXT_ENGINE_ADDR, OLLAMA_URL, OLLAMA_MODEL. SIGINT or SIGTERM \
+            stops it gracefully.
             """,
-        subcommands: [Dev.self, GatewayRole.self, SchedulerRole.self, SafetyKernelRole.self, WorkflowEngineRole.self, WorkerRole.self])
+        subcommands: [
+            Dev.self, GatewayRole.self, SchedulerRole.self, SafetyKernelRole.self, WorkflowEngineRole.self,
+            ContextEngineRole.self, WorkerRole.self,
+        ])
 }
 
 /// Runs services until SIGINT/SIGTERM, then shuts them down gracefully.
@@ -44,7 +49,9 @@ struct Dev: AsyncParsableCommand {
         abstract: "Run the whole stack in one process: every role, one worker of each kind.",
         discussion: """
             Without NATS_URL / REDIS_URL it starts nats-server and redis-server on loopback \
-            (state under --state-dir) and stops them when it stops. Listeners bind to 127.0.0.1.
+            (state under --state-dir) and stops them when it stops. Listeners bind to 127.0.0.1. \
+            The context engine runs in-process; the model workers call OLLAMA_URL \
+            (default http://127.0.0.1:11434) with OLLAMA_MODEL (default llama3).
             """)
 
     @Option(help: "Directory for the local servers' data and logs.")
@@ -70,10 +77,14 @@ struct Dev: AsyncParsableCommand {
         services.append(workflows.service)
         services += try Roles.scheduler(connections, settings, config, safety: kernel, host: "127.0.0.1", logger: logger)
         services.append(try Roles.safetyKernel(settings, config, host: "127.0.0.1", logger: logger))
+        // The context engine runs in-process; the model workers call it directly.
+        let deps = Roles.WorkerDependencies(
+            ollama: OllamaClient(settings: .from(stack.environment), logger: logger),
+            context: ContextEngine(redis: connections.redis, settings: .from(stack.environment)), timeouts: config.timeouts)
         for kind in Roles.workerKinds {
             var workerSettings = settings
             workerSettings.workerID = nil  // one process, several workers: each claims worker-<kind>-<n>
-            services.append(try Roles.worker(kind, connections, workerSettings, logger: logger))
+            services.append(try Roles.worker(kind, connections, workerSettings, deps, logger: logger))
         }
         logger.info("coretex dev stack starting", metadata: ["gateway": "\(settings.gatewayHTTPAddr)"])
         try await serve(services, logger: logger)
@@ -135,8 +146,26 @@ struct SafetyKernelRole: AsyncParsableCommand {
     }
 }
 
+struct ContextEngineRole: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "context-engine",
+        abstract: "Serve the context engine (model windows and conversational memory) over gRPC on CONTEXT_ENGINE_ADDR.")
+
+    func run() async throws {
+        let logger = makeLogger("coretex")
+        let settings = Settings()
+        let redis = RedisClient(url: try RedisURL(parsing: settings.redisURL), poolSize: 2)
+        defer { redis.close() }
+        try await redis.waitUntilReachable { error, attempt in
+            logger.warning("Redis not reachable, retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+        }
+        try await serve([try Roles.contextEngine(redis, settings, host: "0.0.0.0", logger: logger)], logger: logger)
+    }
+}
+
 struct WorkerRole: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run one worker.")
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run one worker (model workers reach the context engine at CONTEXT_ENGINE_ADDR).")
 
     @Argument(help: ArgumentHelp("The kind of worker.", valueName: Roles.workerKinds.joined(separator: "|")))
     var name: String
@@ -150,8 +179,16 @@ struct WorkerRole: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger("coretex")
         let settings = Settings()
+        let config = try Roles.Config.load(settings)
         let connections = try await Connections.open(settings: settings, logger: logger)
         defer { connections.close() }
-        try await serve([try Roles.worker(name, connections, settings, logger: logger)], logger: logger)
+        let env = ProcessInfo.processInfo.environment
+        guard let address = HostPort(settings.contextEngineAddr, defaultHost: "127.0.0.1") else {
+            throw ValidationError("invalid CONTEXT_ENGINE_ADDR \"\(settings.contextEngineAddr)\"")
+        }
+        let context = try RemoteContextEngine(address: address)
+        let deps = Roles.WorkerDependencies(
+            ollama: OllamaClient(settings: .from(env), logger: logger), context: context, timeouts: config.timeouts)
+        try await serve([context, try Roles.worker(name, connections, settings, deps, logger: logger)], logger: logger)
     }
 }

@@ -102,4 +102,36 @@ import FoundationNetworking
         let reason = await d.detail(id)["safety_reason"] as? String ?? ""
         #expect(reason.hasPrefix("safety kernel error:") || reason.hasPrefix("safety kernel circuit"))
     }
+
+    @Test func modelWorkersUseARemoteContextEngineAndGoOnWithoutIt() async throws {
+        let fake = try await FakeOllamaProcess()
+        let d = try Deployment()
+        let extra = ["CONTEXT_ENGINE_ADDR": "127.0.0.1:\(LocalServers.freePort())", "OLLAMA_URL": fake.url]
+        try d.start("safety-kernel", ["safety-kernel"])
+        try d.start("scheduler", ["scheduler"])
+        try d.start("context-engine", ["context-engine"], extra)
+        let engine = d.processes.last!
+        try d.start("worker", ["worker", "chat-advanced"], extra)
+        try d.start("gateway", ["gateway"])
+        #expect(await eventually(timeout: .seconds(20)) { LocalServers.canConnect(port: d.httpPort) })
+
+        func turn(_ prompt: String) async throws -> [String: Any] {
+            let id = try await d.submit(#"{"topic":"job.chat.advanced","prompt":"\#(prompt)","memory_id":"split-mem"}"#)
+            let done = await eventually(timeout: .seconds(20)) { await d.detail(id)["state"] as? String == "SUCCEEDED" }
+            let detail = await d.detail(id)
+            #expect(done, "\(detail)\n\(d.log("worker"))")
+            return detail["result"] as? [String: Any] ?? [:]
+        }
+        _ = try await turn("first")
+        let second = try await turn("second")
+        #expect(second["warnings"] as? [String] == [])
+        let sent = (try await fake.requests(to: "/api/chat").last?["body"] as? [String: Any])?["messages"] as? [[String: String]]
+        #expect(sent?.map { $0["content"] ?? "" } == ["first", "[mock] first", "second"])
+
+        // Without the engine the worker still answers, without history, and says why.
+        engine.stop()
+        let alone = try await turn("third")
+        #expect(alone["response"] as? String == "[mock] third")
+        #expect((alone["warnings"] as? [String])?.first?.hasPrefix("context engine unavailable") == true)
+    }
 }

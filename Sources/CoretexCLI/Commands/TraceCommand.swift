@@ -21,7 +21,7 @@ struct TraceCommand: AsyncParsableCommand {
     }
 }
 
-/// A trace as a tree: jobs under their parent (label `parent_job_id`, set by orchestrators),
+/// A trace as a tree: jobs under their parent (`parent_job_id`, set by orchestrators),
 /// each with its offset from the trace's start, its duration and a bar on a shared time axis.
 enum TraceView {
     static func lines(_ id: String, _ records: [JobRecord], style: Style, barWidth: Int = 24) -> [String] {
@@ -31,7 +31,7 @@ enum TraceView {
         let ids = Set(records.map(\.id))
         // A job whose parent is not in this trace is shown as a root.
         let byParent = Dictionary(grouping: records) { r in
-            r.labels?["parent_job_id"].flatMap { ids.contains($0) ? $0 : nil } ?? ""
+            (r.parentJobID ?? r.labels?["parent_job_id"]).flatMap { ids.contains($0) ? $0 : nil } ?? ""
         }
         var lines = ["trace \(id)  \(records.count) job\(records.count == 1 ? "" : "s")  \(TimeText.duration(seconds: span))"]
         func walk(_ parent: String, _ prefix: String) {

@@ -32,6 +32,8 @@ enum Out {
     static func line(_ text: String) { write(STDOUT_FILENO, text + "\n") }
     static func lines(_ lines: [String]) { if !lines.isEmpty { write(STDOUT_FILENO, lines.joined(separator: "\n") + "\n") } }
     static func error(_ text: String) { write(STDERR_FILENO, text + "\n") }
+    /// An input prompt, on stderr so that stdout carries only results.
+    static func prompt(_ text: String) { write(STDERR_FILENO, text) }
 
     private static func write(_ fd: Int32, _ text: String) {
         var bytes = Array(text.utf8)[...]

@@ -6,6 +6,8 @@ public struct Settings: Sendable, Equatable {
     public var natsURL: String
     public var redisURL: String
     public var safetyKernelAddr: String
+    /// Where the context engine listens (its role) and where remote workers dial it.
+    public var contextEngineAddr: String
     public var poolConfigPath: String
     public var timeoutConfigPath: String
     public var safetyPolicyPath: String
@@ -36,6 +38,7 @@ public struct Settings: Sendable, Equatable {
         natsURL = value("NATS_URL") ?? "nats://localhost:4222"
         redisURL = value("REDIS_URL") ?? "redis://localhost:6379"
         safetyKernelAddr = value("SAFETY_KERNEL_ADDR") ?? "localhost:50051"
+        contextEngineAddr = value("CONTEXT_ENGINE_ADDR") ?? ":50070"
         poolConfigPath = value("POOL_CONFIG_PATH") ?? "config/pools.yaml"
         timeoutConfigPath = value("TIMEOUT_CONFIG_PATH") ?? "config/timeouts.yaml"
         safetyPolicyPath = value("SAFETY_POLICY_PATH") ?? "config/safety.yaml"

@@ -104,7 +104,7 @@ public struct JobStore: Sendable {
 
     static let recordFields = [
         "state", "updated_at", "trace_id", "topic", "tenant", "team", "principal",
-        "safety_decision", "safety_reason", "deadline_unix", "worker_id", "created_at", "labels",
+        "safety_decision", "safety_reason", "deadline_unix", "worker_id", "created_at", "labels", "parent_job_id",
     ]
 
     /// List records of the given jobs, in the given order, in one round trip. Jobs whose meta
@@ -126,6 +126,7 @@ public struct JobStore: Sendable {
             r.workerID = v[10]
             r.createdAt = v[11].flatMap { Int($0) }
             r.labels = v[12].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+            r.parentJobID = v[13]
             return r
         }
     }
@@ -157,6 +158,7 @@ public struct JobStore: Sendable {
         d.labels = meta["labels"].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
         d.updatedAt = meta["updated_at"].flatMap { Int($0) }
         d.deadlineUnix = meta["deadline_unix"].flatMap { Int($0) }
+        d.parentJobID = meta["parent_job_id"].flatMap { $0.isEmpty ? nil : $0 }
         if let entry = replies[4].bytes.flatMap({ try? JSONDecoder().decode(DLQEntry.self, from: Data($0)) }) {
             d.errorStatus = entry.status
             if let reason = entry.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty {

@@ -68,6 +68,8 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var createdAt: Int?
     /// The job's labels (an extension: lets clients filter and show workflow bookkeeping).
     public var labels: [String: String]?
+    /// The orchestrator job that submitted this one (an extension: draws fan-out in traces).
+    public var parentJobID: String?
 
     public init(id: String, updatedAt: Int, state: String) {
         self.id = id
@@ -79,7 +81,7 @@ public struct JobRecord: Codable, Sendable, Equatable {
         case id, state, topic, tenant, team, principal, labels
         case traceID = "trace_id", updatedAt = "updated_at", safetyDecision = "safety_decision"
         case safetyReason = "safety_reason", deadlineUnix = "deadline_unix", workerID = "worker_id"
-        case createdAt = "created_at"
+        case createdAt = "created_at", parentJobID = "parent_job_id"
     }
 }
 
@@ -139,6 +141,7 @@ public struct JobDetail: Codable, Sendable, Equatable {
     public var workerID: String?
     public var updatedAt: Int?
     public var deadlineUnix: Int?
+    public var parentJobID: String?
     public var events: [JobEvent]
 
     public init(id: String, state: String) {
@@ -160,6 +163,7 @@ public struct JobDetail: Codable, Sendable, Equatable {
         case safetyDecision = "safety_decision", safetyReason = "safety_reason"
         case errorMessage = "error_message", errorStatus = "error_status", memoryID = "memory_id"
         case workerID = "worker_id", updatedAt = "updated_at", deadlineUnix = "deadline_unix"
+        case parentJobID = "parent_job_id"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -184,6 +188,7 @@ public struct JobDetail: Codable, Sendable, Equatable {
         try c.encodeIfPresent(workerID, forKey: .workerID)
         try c.encodeIfPresent(updatedAt, forKey: .updatedAt)
         try c.encodeIfPresent(deadlineUnix, forKey: .deadlineUnix)
+        try c.encodeIfPresent(parentJobID, forKey: .parentJobID)
         try c.encode(events, forKey: .events)
     }
 }

@@ -99,22 +99,60 @@ public enum Roles {
     }
 
     /// Worker kinds this build ships, by the name `coretex-server worker NAME` takes.
-    public static let workerKinds = ["echo"]
+    public static let workerKinds = ["echo", "chat", "chat-advanced", "code-llm", "planner", "orchestrator"]
 
-    public static func worker(_ kind: String, _ c: Connections, _ settings: Settings, logger: Logger) throws -> WorkerRuntime {
-        let env = ProcessInfo.processInfo.environment
-        switch kind {
-        case "echo":
-            let delay = env["ECHO_DELAY_MS"].flatMap(Int.init).map { Duration.milliseconds($0) } ?? .zero
-            var spec = WorkerSpec.echo
-            spec.labels = WorkerSpec.labels(from: env["WORKER_LABELS"])
-            if let slots = env["WORKER_MAX_PARALLEL"].flatMap(Int.init), slots > 0 { spec.maxParallelJobs = slots }
-            return WorkerRuntime(spec: spec, handler: EchoWorker(delay: delay), connections: c,
-                                 workerID: settings.workerID, logger: logger.labelled("worker-echo"),
-                                 heartbeatInterval: heartbeatInterval(env))
-        default:
-            throw RoleError("unknown worker \"\(kind)\" (known: \(workerKinds.joined(separator: ", ")))")
+    /// What the model workers of one process share: the Ollama client, the context engine
+    /// (in-process in `dev`, a gRPC client otherwise) and the timeouts of orchestrated workflows.
+    public struct WorkerDependencies: Sendable {
+        public var ollama: OllamaClient
+        public var context: any ContextEngineAPI
+        public var timeouts: TimeoutConfig
+
+        public init(ollama: OllamaClient, context: any ContextEngineAPI, timeouts: TimeoutConfig) {
+            self.ollama = ollama
+            self.context = context
+            self.timeouts = timeouts
         }
+    }
+
+    /// One worker. `WORKER_LABELS`, `WORKER_MAX_PARALLEL` and `HEARTBEAT_INTERVAL_MS` apply to
+    /// every kind; `ECHO_DELAY_MS` to echo; `USE_PLANNER=true` / `PLANNER_TOPIC` to the orchestrator.
+    public static func worker(_ kind: String, _ c: Connections, _ settings: Settings, _ deps: WorkerDependencies,
+                              logger: Logger) throws -> WorkerRuntime {
+        let env = ProcessInfo.processInfo.environment
+        let (spec, handler): (WorkerSpec, any JobHandler) =
+            switch kind {
+            case "echo":
+                (.echo, EchoWorker(delay: env["ECHO_DELAY_MS"].flatMap(Int.init).map { Duration.milliseconds($0) } ?? .zero))
+            case "chat": (.chat, ChatWorker(ollama: deps.ollama))
+            case "chat-advanced": (.chatAdvanced, ChatAdvancedWorker(ollama: deps.ollama, context: deps.context))
+            case "code-llm": (.codeLLM, CodeLLMWorker(ollama: deps.ollama, context: deps.context))
+            case "planner": (.planner, PlannerWorker())
+            case "orchestrator":
+                (.demoOrchestrator,
+                 DemoOrchestrator(
+                    children: ChildJobs(connections: c, waiter: try ResultWaiter(bus: c.bus, logger: logger), logger: logger),
+                    limits: .init(deps.timeouts),
+                    plannerTopic: env["USE_PLANNER"] == "true" ? (env["PLANNER_TOPIC"].flatMap { $0.isEmpty ? nil : $0 } ?? "job.workflow.plan") : nil))
+            default:
+                throw RoleError("unknown worker \"\(kind)\" (known: \(workerKinds.joined(separator: ", ")))")
+            }
+        var configured = spec
+        configured.labels = WorkerSpec.labels(from: env["WORKER_LABELS"])
+        if let slots = env["WORKER_MAX_PARALLEL"].flatMap(Int.init), slots > 0 { configured.maxParallelJobs = slots }
+        return WorkerRuntime(spec: configured, handler: handler, connections: c, workerID: settings.workerID,
+                             logger: logger.labelled("worker-\(kind)"), heartbeatInterval: heartbeatInterval(env))
+    }
+
+    /// The context engine's gRPC service on `CONTEXT_ENGINE_ADDR` (`MEMORY_TTL_SECONDS`,
+    /// `MEMORY_MAX_EVENTS` bound what it keeps).
+    public static func contextEngine(_ redis: RedisClient, _ settings: Settings, host: String, logger: Logger) throws
+        -> ContextEngineServer
+    {
+        ContextEngineServer(
+            engine: ContextEngine(redis: redis, settings: .from(ProcessInfo.processInfo.environment)),
+            address: try address(settings.contextEngineAddr, "CONTEXT_ENGINE_ADDR", defaultHost: host),
+            logger: logger.labelled("context-engine"))
     }
 }
 

@@ -15,6 +15,8 @@ public struct JobInput: Sendable {
     /// The bytes behind `context_ptr` (nil when absent or expired).
     public let context: Data?
     public let workerID: String
+    /// The trace the job travels in (children of an orchestrator join it).
+    public var traceID: String = ""
 
     public var id: String { request.jobID }
 

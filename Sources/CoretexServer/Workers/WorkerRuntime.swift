@@ -109,7 +109,9 @@ public final class WorkerRuntime: Service, Sendable {
         async let running: TransitionOutcome? = try? store.apply(
             request.jobID, StateChange(to: .running, from: [.dispatched]).with("worker_id", workerID))
         async let context: [UInt8]? = try? store.blob(pointer: request.contextPtr)
-        let input = JobInput(request: request, context: await context.map { Data($0) }, workerID: workerID)
+        var job = JobInput(request: request, context: await context.map { Data($0) }, workerID: workerID)
+        job.traceID = packet.traceID
+        let input = job
         _ = await running
 
         var result = Coretex_Agent_V1_JobResult()

@@ -28,6 +28,26 @@ public struct WorkerSpec: Sendable, Equatable {
     public static let echo = WorkerSpec(
         kind: "echo", topic: "job.echo", queueGroup: "workers-echo", pool: "echo", capabilities: ["echo"],
         maxParallelJobs: 16)
+
+    // The model workers and the planner advertise 2 slots, as in the original (which could
+    // in fact run at most one job per subscription).
+    public static let chat = WorkerSpec(
+        kind: "chat", topic: "job.chat.simple", queueGroup: "workers-chat", pool: "chat-simple", capabilities: ["chat"],
+        maxParallelJobs: 2)
+    public static let chatAdvanced = WorkerSpec(
+        kind: "chat-advanced", topic: "job.chat.advanced", queueGroup: "workers-chat-advanced", pool: "chat-advanced",
+        capabilities: ["chat-advanced"], maxParallelJobs: 2)
+    public static let codeLLM = WorkerSpec(
+        kind: "code-llm", topic: "job.code.llm", queueGroup: "workers-code-llm", pool: "code-llm",
+        capabilities: ["code-llm"], maxParallelJobs: 2)
+    public static let planner = WorkerSpec(
+        kind: "planner", topic: "job.workflow.plan", queueGroup: "workers-planner", pool: "workflow-planner",
+        capabilities: ["workflow-plan"], maxParallelJobs: 2)
+    /// An orchestrator mostly waits for its children, so it takes 4 runs at once where the
+    /// original took 1 (and failed a second submission as "overloaded").
+    public static let demoOrchestrator = WorkerSpec(
+        kind: "orchestrator", topic: "job.workflow.demo", queueGroup: "workers-orchestrator", pool: "workflow-demo",
+        capabilities: ["workflow"], maxParallelJobs: 4)
 }
 
 extension WorkerSpec {

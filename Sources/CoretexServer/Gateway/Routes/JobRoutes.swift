@@ -61,17 +61,12 @@ extension Gateway {
 
     /// Cancels a job that has not finished; an unknown id is a 404 and creates nothing.
     func cancel(_ id: String) async throws -> CancelJobResponse {
-        var change = StateChange(to: .cancelled, from: [.pending, .scheduled, .dispatched, .running])
-        change.fallbackResult = JobMeta.fallbackResult(jobID: id, status: .cancelled, message: "cancelled via api")
-        let outcome = try await storeCall { try await self.store.apply(id, change) }
+        let outcome = try await storeCall {
+            try await JobCancellation.cancel(id, reason: "cancelled via api", store: self.store, bus: self.bus,
+                                             sender: Self.sender, logger: self.logger)
+        }
         switch outcome {
         case .applied:
-            var result = Coretex_Agent_V1_JobResult()
-            result.jobID = id
-            result.status = .cancelled
-            result.errorMessage = "cancelled via api"
-            bus.publish(Subjects.result, .result(result, traceID: id, senderID: Self.sender), logger: logger)
-            bus.publish(Subjects.cancel, .cancel(jobID: id, reason: "cancelled via api", senderID: Self.sender), logger: logger)
             return CancelJobResponse(id: id, state: JobState.cancelled.rawValue)
         case .unchanged:
             return CancelJobResponse(id: id, state: JobState.cancelled.rawValue, reason: "job already terminal")
