@@ -45,10 +45,12 @@ import Testing
         #expect(reply["response"] as? String == "[mock] hi")
         #expect(reply["processed_by"] as? String == "worker-chat-advanced-1")
         #expect(reply["memory_id"] as? String == "session:\(advanced)")
-        // chat-advanced sends a conversation with roles to /api/chat.
+        // chat-advanced sends a conversation with roles to /api/chat, streamed (the fake sends the
+        // answer a word per chunk; the worker puts it back together).
         let chats = try await fake.requests(to: "/api/chat")
         let messages = (chats.last?["body"] as? [String: Any])?["messages"] as? [[String: String]]
         #expect(messages == [["role": "user", "content": "hi"]])
+        #expect((chats.last?["body"] as? [String: Any])?["stream"] as? Bool == true)
     }
 
     @Test func threeTurnsOnOneMemoryGrowTheHistoryAndReachTheModel() async throws {
@@ -205,6 +207,8 @@ import Testing
         try await fake.script([["contains": "slow", "delay_ms": 20_000, "response": "late"]])
         let (slow, _) = try await stack.submit(#"{"topic":"job.chat.simple","prompt":"slow please","deadline_ms":1000}"#)
         _ = try await stack.waitFor(slow, state: "TIMEOUT")
+        let (stalled, _) = try await stack.submit(#"{"topic":"job.chat.advanced","prompt":"slow stream","deadline_ms":1000}"#)
+        _ = try await stack.waitFor(stalled, state: "TIMEOUT")
 
         // The model server is down.
         fake.process.stop()

@@ -46,9 +46,14 @@ public final class OllamaClient: Sendable {
         public var maxOutputTokens: Int?
         /// Ask for a JSON answer (`"format": "json"`).
         public var json = false
-        public init(maxOutputTokens: Int? = nil, json: Bool = false) {
+        /// Stream the answer (chat only): the timeout then bounds the silence between tokens
+        /// rather than the whole answer, so a long answer from a slow model is not cut off
+        /// while a stuck server still fails fast.
+        public var stream = false
+        public init(maxOutputTokens: Int? = nil, json: Bool = false, stream: Bool = false) {
             self.maxOutputTokens = maxOutputTokens
             self.json = json
+            self.stream = stream
         }
     }
 
@@ -83,7 +88,8 @@ public final class OllamaClient: Sendable {
         if !generateOnly.load(ordering: .relaxed) {
             var body = base(options)
             body["messages"] = messages.map { ["role": $0.role, "content": $0.content] }
-            let (status, data) = try await post("/api/chat", body)
+            body["stream"] = options.stream
+            let (status, data) = try await retrying { try await options.stream ? self.stream(body) : self.send(self.request("/api/chat", body)) }
             if status == 404, Self.errorText(data).map(Self.namesModel) != true {
                 logger.notice("model server has no /api/chat; using /api/generate", metadata: ["url": "\(settings.url)"])
                 generateOnly.store(true, ordering: .relaxed)
@@ -102,7 +108,7 @@ public final class OllamaClient: Sendable {
         var body = base(options)
         body["prompt"] = prompt
         if let system { body["system"] = system }
-        let (status, data) = try await post("/api/generate", body)
+        let (status, data) = try await retrying { try await self.send(self.request("/api/generate", body)) }
         return try reply(status, data, endpoint: "generate")
     }
 
@@ -129,18 +135,23 @@ public final class OllamaClient: Sendable {
                      promptTokens: object["prompt_eval_count"] as? Int, outputTokens: object["eval_count"] as? Int)
     }
 
-    /// POSTs JSON; retries connection failures with a short backoff.
-    private func post(_ path: String, _ body: [String: Any]) async throws -> (Int, Data) {
+    private func request(_ path: String, _ body: [String: Any]) throws -> URLRequest {
         guard let url = URL(string: settings.url + path) else { throw ModelError.unreachable(url: settings.url, reason: "invalid URL") }
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = try JSONSerialization.data(withJSONObject: body)
         request.timeoutInterval = TimeInterval(settings.timeoutSeconds)
+        return request
+    }
+
+    /// Runs `call`, retrying connection failures with a short backoff and turning transport
+    /// errors into `ModelError`s.
+    private func retrying(_ call: () async throws -> (Int, Data)) async throws -> (Int, Data) {
         var attempt = 0
         while true {
             do {
-                return try await send(request)
+                return try await call()
             } catch let error as URLError where error.code == .timedOut {
                 throw ModelError.timedOut(url: settings.url, seconds: settings.timeoutSeconds)
             } catch let error as URLError where error.code == .cancelled {
@@ -155,6 +166,32 @@ public final class OllamaClient: Sendable {
                 try await Task.sleep(for: .milliseconds(250 * attempt * attempt))
             }
         }
+    }
+
+    /// A streamed chat, gathered into the shape of a non-streamed reply (content joined, the
+    /// final chunk's counters), so callers see one kind of answer. An error status comes back
+    /// with its body, as from `send`.
+    private func stream(_ body: [String: Any]) async throws -> (Int, Data) {
+        var status = 0
+        var raw = Data()
+        var content = ""
+        var last: [String: Any] = [:]
+        for try await event in LineStream.open(try request("/api/chat", body), configuration: session.configuration) {
+            switch event {
+            case .status(let code): status = code
+            case .line(let line) where !(200..<300).contains(status): raw.append(line)
+            case .line(let line):
+                guard let chunk = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] else {
+                    throw ModelError.badReply("a streamed line is not a JSON object")
+                }
+                if let error = chunk["error"] as? String { throw ModelError.server(status: status, message: error) }
+                content += (chunk["message"] as? [String: Any])?["content"] as? String ?? ""
+                last = chunk
+            }
+        }
+        guard (200..<300).contains(status) else { return (status, raw) }
+        last["message"] = ["role": "assistant", "content": content]
+        return (status, try JSONSerialization.data(withJSONObject: last))
     }
 
     /// One request that is abandoned when the calling task is cancelled.

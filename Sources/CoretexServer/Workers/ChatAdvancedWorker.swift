@@ -6,7 +6,8 @@ import Foundation
 ///
 /// The window comes from the context engine (the memory's newest turns, then this prompt,
 /// fitted to `max_input_tokens`) and goes to Ollama's `/api/chat` with its roles, not as one
-/// flattened string. After a good answer the turn (user + assistant) is appended to
+/// flattened string, streamed: conversational answers can be long, and streaming lets the
+/// timeout bound a stall rather than the whole answer. After a good answer the turn (user + assistant) is appended to
 /// `mem:<memory_id>:events`. `prompt` in the result keeps the original's flattened form;
 /// `messages` is what the model was actually sent.
 public struct ChatAdvancedWorker: JobHandler {
@@ -26,7 +27,7 @@ public struct ChatAdvancedWorker: JobHandler {
         let settings = ModelJob(job, defaultMode: .chat, maxInput: 8000, maxOutput: 1024)
         let (messages, windowWarning) = await settings.window(context, payload: payload, model: "chat")
         try Task.checkCancellation()
-        let reply = try await ollama.chat(messages, options: .init(maxOutputTokens: settings.maxOutputTokens))
+        let reply = try await ollama.chat(messages, options: .init(maxOutputTokens: settings.maxOutputTokens, stream: true))
         let memoryWarning = await settings.remember(context, payload: payload, response: reply.text)
 
         struct Body: Encodable {
