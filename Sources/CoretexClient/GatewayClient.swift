@@ -117,7 +117,7 @@ public struct GatewayClient: Sendable {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await session.data(for: request)
+            (data, response) = try await session.uncancelledData(for: request)
         } catch let error as URLError {
             throw ClientError.unreachable(url: endpoint.url, detail: error.localizedDescription)
         }

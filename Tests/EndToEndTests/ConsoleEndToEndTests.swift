@@ -123,4 +123,29 @@ import Testing
         #expect(!after.contains("? help  : command"))
         #expect(try await tmux.run("display", "-p", "-t", "c", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     }
+
+    /// The console crashed here once (FoundationNetworking cancelling a failing request): it
+    /// must show the gateway DOWN, keep drawing, and reconnect when the gateway is back.
+    @Test func theConsoleShowsTheGatewayDownAndReconnects() async throws {
+        let stack = try await Stack(ownServers: true).ready()
+        let ctx = CtxRunner(stack: stack)
+        let tmux = Tmux()
+        defer { Task { await tmux.kill() } }
+        let env = ctx.environment.filter { ["CTX_GATEWAY", "CORETEX_API_KEY", "CTX_CONFIG", "PATH", "HOME"].contains($0.key) }
+            .map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
+        try await tmux.run("new-session", "-d", "-s", "c", "-x", "94", "-y", "30", "sh")
+        try await tmux.run("send-keys", "-t", "c", "env \(env) \(CtxRunner.binary) tui; echo CTX-EXITED-$?", "Enter")
+        _ = try await tmux.waitFor("connected")
+        for _ in 0..<2 {
+            stack.stopServer()
+            let down = try await tmux.waitFor("DOWN")
+            #expect(!down.contains("Fatal error"), "\(down)")
+            try await stack.restartServer()
+            _ = try await tmux.waitFor("connected")
+        }
+        try await tmux.keys("5")  // the stream view says it reconnected
+        _ = try await tmux.waitFor("stream connected")
+        try await tmux.keys("q")
+        _ = try await tmux.waitFor("CTX-EXITED-0")
+    }
 }

@@ -78,6 +78,12 @@ final class Stack: @unchecked Sendable {
             environment: serverEnvironment, logFile: logFile)
     }
 
+    /// Stops `coretex-server` (and the nats/redis it started itself) as a crash of the
+    /// gateway's host would; `restartServer()` brings it back.
+    func stopServer() {
+        server?.stop(grace: 10)
+    }
+
     /// Stops `coretex-server` (not the test's own NATS/Redis) and starts it again on the
     /// same ports, as an operator restarting the gateway would.
     func restartServer() async throws {

@@ -6,7 +6,9 @@ import FoundationNetworking
 
 /// One HTTP request whose body arrives as lines (Ollama streams NDJSON), yielded as they come.
 /// The first element is the status code's line-free marker: `.status(code)`; then `.line(data)`.
-/// Cancelling the consumer cancels the request.
+/// When the consumer stops (or is cancelled) the rest of the body is ignored; the task is
+/// not cancelled, because cancelling a URLSession task that is failing crashes
+/// FoundationNetworking (see `uncancelledData`): it ends by its timeout.
 enum LineStream {
     enum Event: Sendable {
         case status(Int)
@@ -18,10 +20,7 @@ enum LineStream {
             let delegate = Delegate(continuation)
             let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
             let task = session.dataTask(with: request)
-            continuation.onTermination = { _ in
-                task.cancel()
-                session.finishTasksAndInvalidate()
-            }
+            continuation.onTermination = { _ in session.finishTasksAndInvalidate() }
             task.resume()
         }
     }

@@ -189,30 +189,16 @@ public final class OllamaClient: Sendable {
                 last = chunk
             }
         }
+        try Task.checkCancellation()  // the stream ends quietly when its consumer is cancelled
         guard (200..<300).contains(status) else { return (status, raw) }
         last["message"] = ["role": "assistant", "content": content]
         return (status, try JSONSerialization.data(withJSONObject: last))
     }
 
-    /// One request that is abandoned when the calling task is cancelled.
+    /// One request; a cancelled caller stops waiting at once (see `uncancelledData`).
     private func send(_ request: URLRequest) async throws -> (Int, Data) {
-        let task = Mutex<URLSessionDataTask?>(nil)
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let dataTask = session.dataTask(with: request) { data, response, error in
-                    if let error {
-                        continuation.resume(throwing: error)
-                    } else {
-                        continuation.resume(returning: ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()))
-                    }
-                }
-                task.withLock { $0 = dataTask }
-                dataTask.resume()
-                if Task.isCancelled { dataTask.cancel() }
-            }
-        } onCancel: {
-            task.withLock { $0?.cancel() }
-        }
+        let (data, response) = try await session.uncancelledData(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
     static func retryable(_ error: URLError) -> Bool {
