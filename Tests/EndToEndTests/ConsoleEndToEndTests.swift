@@ -148,4 +148,20 @@ import Testing
         try await tmux.keys("q")
         _ = try await tmux.waitFor("CTX-EXITED-0")
     }
+
+    /// Key and colour overrides live next to the contexts file; mistakes stop the console
+    /// with the file and the reason instead of being ignored.
+    @Test func badKeyOrColourOverridesAreReported() async throws {
+        let ctx = CtxRunner(stack: nil, gateway: "http://127.0.0.1:1")
+        try "cyan: teal\n".write(toFile: "\(ctx.directory)/colors.yaml", atomically: true, encoding: .utf8)
+        let colours = try await ctx("tui")
+        #expect(colours.status == 1 && colours.stderr.contains("colors.yaml: \"teal\" for cyan"), "\(colours)")
+        try "cyan: blue\n".write(toFile: "\(ctx.directory)/colors.yaml", atomically: true, encoding: .utf8)
+        try "approve: [x\n".write(toFile: "\(ctx.directory)/keys.yaml", atomically: true, encoding: .utf8)
+        let keys = try await ctx("tui")
+        #expect(keys.status == 1 && keys.stderr.contains("keys.yaml: not a map"), "\(keys)")
+        try "approve: A\n".write(toFile: "\(ctx.directory)/keys.yaml", atomically: true, encoding: .utf8)
+        let fine = try await ctx("tui")  // valid files: only the missing terminal is left to complain about
+        #expect(fine.status == 2 && fine.stderr.contains("needs a terminal"), "\(fine)")
+    }
 }

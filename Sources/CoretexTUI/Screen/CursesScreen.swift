@@ -12,9 +12,9 @@ public final class CursesScreen: Screen, @unchecked Sendable {
     let mouse: Bool
     private let lock = NSLock()
 
-    /// Starts curses. `colours` false (NO_COLOR) keeps only bold/reverse; `ascii` is for
-    /// terminals without UTF-8 (the console draws no box characters, so nothing else changes).
-    public init(colours: Bool, mouse: Bool) {
+    /// Starts curses. `colours` false (NO_COLOR) keeps only bold/reverse; `scheme` says which
+    /// terminal colour draws each of the console's colours.
+    public init(colours: Bool, mouse: Bool, scheme: ColourScheme = .standard) {
         setlocale(LC_ALL, "")
         initscr()
         raw()  // Ctrl-C arrives as a key, so quitting always restores the terminal
@@ -28,8 +28,9 @@ public final class CursesScreen: Screen, @unchecked Sendable {
         if useColour {
             start_color()
             use_default_colors()
-            let map: [(TextStyle.Colour, Int16)] = [(.red, 1), (.green, 2), (.yellow, 3), (.blue, 4), (.magenta, 5), (.cyan, 6), (.grey, 7)]
-            for (c, curses) in map { init_pair(Int16(c.rawValue), c == .grey ? (coretex_COLORS() > 8 ? 8 : 7) : curses, -1) }
+            for c in TextStyle.Colour.allCases {
+                init_pair(Int16(c.rawValue), Int16(scheme.number(for: c, available: Int(coretex_COLORS()))), -1)
+            }
         } else {
             useColour = false
         }
