@@ -58,6 +58,14 @@ import FoundationNetworking
 
         func log(_ name: String) -> String { (try? String(contentsOfFile: "\(directory)/\(name).log", encoding: .utf8)) ?? "" }
 
+        /// Waits until the gateway listens and every scheduler has subscribed: a job published
+        /// before any scheduler listens would wait PENDING for nobody.
+        func ready(schedulers: [String]) async -> Bool {
+            await eventually(timeout: .seconds(20)) {
+                LocalServers.canConnect(port: self.httpPort) && schedulers.allSatisfy { self.log($0).contains("scheduler started") }
+            }
+        }
+
         deinit {
             for p in processes.reversed() { p.stop() }
             try? FileManager.default.removeItem(atPath: directory)
@@ -71,7 +79,7 @@ import FoundationNetworking
         try d.start("scheduler-b", ["scheduler"])
         try d.start("worker", ["worker", "echo"])
         try d.start("gateway", ["gateway"])
-        #expect(await eventually(timeout: .seconds(20)) { LocalServers.canConnect(port: d.httpPort) })
+        #expect(await d.ready(schedulers: ["scheduler-a", "scheduler-b"]))
 
         var ids: [String] = []
         for i in 0..<10 { ids.append(try await d.submit(#"{"topic":"job.echo","prompt":"split \#(i)"}"#)) }
@@ -96,7 +104,7 @@ import FoundationNetworking
         try d.start("scheduler", ["scheduler"], ["SAFETY_KERNEL_WAIT_SECONDS": "1"])  // no safety kernel listening
         try d.start("worker", ["worker", "echo"])
         try d.start("gateway", ["gateway"])
-        #expect(await eventually(timeout: .seconds(20)) { LocalServers.canConnect(port: d.httpPort) })
+        #expect(await d.ready(schedulers: ["scheduler"]))
         let id = try await d.submit(#"{"topic":"job.echo","prompt":"x"}"#)
         #expect(await eventually(timeout: .seconds(20)) { await d.detail(id)["state"] as? String == "DENIED" })
         let reason = await d.detail(id)["safety_reason"] as? String ?? ""
@@ -113,7 +121,7 @@ import FoundationNetworking
         let engine = d.processes.last!
         try d.start("worker", ["worker", "chat-advanced"], extra)
         try d.start("gateway", ["gateway"])
-        #expect(await eventually(timeout: .seconds(20)) { LocalServers.canConnect(port: d.httpPort) })
+        #expect(await d.ready(schedulers: ["scheduler"]))
 
         func turn(_ prompt: String) async throws -> [String: Any] {
             let id = try await d.submit(#"{"topic":"job.chat.advanced","prompt":"\#(prompt)","memory_id":"split-mem"}"#)

@@ -47,6 +47,9 @@ public final class Scheduler: Service, Sendable {
         let allResults = try bus.packets(Subjects.result, logger: logger)
         let heartbeats = try bus.packets(Subjects.heartbeat, logger: logger)
         let cancels = try bus.packets(Subjects.cancel, queue: Subjects.schedulerQueue, logger: logger)
+        // The server has the subscriptions once this returns, so "started" means jobs published
+        // from now on reach this scheduler.
+        try await bus.flush()
         logger.info("scheduler started", metadata: ["pools": "\(Set(placement.pools.topics.values).sorted())"])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
