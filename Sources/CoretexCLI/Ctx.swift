@@ -15,7 +15,7 @@ struct Ctx: AsyncParsableCommand {
             """,
         version: "ctx \(version)",
         subcommands: [
-            TUICommand.self, JobCommand.self, ChatCommand.self, WorkflowCommand.self, RunCommand.self, ApprovalsCommand.self, ApproveCommand.self,
+            TUICommand.self, JobCommand.self, ChatCommand.self, RepoCommand.self, WorkflowCommand.self, RunCommand.self, ApprovalsCommand.self, ApproveCommand.self,
             RejectCommand.self, StreamCommand.self, TraceCommand.self, MemoryCommand.self,
             WorkersCommand.self, StatusCommand.self, DLQCommand.self,
             ConfigCommand.self, ContextCommand.self, CompletionCommand.self, VersionCommand.self,

@@ -28,6 +28,11 @@ public struct GatewayClient: Sendable {
         return try await send("POST", "/api/v1/jobs", body: request)
     }
 
+    /// `POST /api/v1/repo-review`: one repository review job.
+    public func repoReview(_ request: RepoReviewRequest) async throws -> SubmitJobResponse {
+        try await send("POST", "/api/v1/repo-review", body: request)
+    }
+
     public func job(_ id: String) async throws -> JobDetail {
         try await naming("job \(id)") { try await send("GET", "/api/v1/jobs/\(Self.segment(id))") }
     }

@@ -63,6 +63,10 @@ struct Dev: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger("coretex")
+        // One user's machine: repository reviews may read local repositories under $HOME and the temp dir.
+        if ProcessInfo.processInfo.environment["REPO_LOCAL_ROOTS"] == nil {
+            setenv("REPO_LOCAL_ROOTS", [NSHomeDirectory(), NSTemporaryDirectory()].joined(separator: ":"), 1)
+        }
         let stack = try DevStack.start(stateDirectory: stateDir, natsPort: natsPort, redisPort: redisPort, logger: logger)
         defer { stack.stop() }
         let settings = Settings(environment: stack.environment)

@@ -129,7 +129,7 @@ import Testing
                 total_timeout_seconds: 0
                 max_retries: 0
             """)
-        let limits = DemoOrchestrator.Limits(config)
+        let limits = DemoOrchestrator.limits(config)
         #expect(limits.childTimeoutSeconds == 30)
         #expect(limits.totalTimeoutSeconds == 600)
         #expect(limits.maxRetries == 0)

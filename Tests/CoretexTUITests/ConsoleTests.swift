@@ -188,4 +188,18 @@ import Testing
         #expect(grid.line(3).contains("job-0"))
         #expect(grid.text.contains("1/10000"))
     }
+
+    @Test func aRepositoryReviewShowsItsReportAsText() {
+        var c = Self.console()
+        var detail = JobDetail(id: "job-1", state: "SUCCEEDED")
+        detail.result = .object(["markdown": .string("# Review of sample\n\nReviewed 2 files.\n"), "summary": .string("Reviewed 2 files.")])
+        c.data.jobDetails["job-1"] = detail
+        _ = c.handle(.down)
+        _ = c.handle(.enter)
+        let grid = Self.render(&c, rows: 40, cols: 100)
+        #expect(grid.text.contains("Report"))
+        #expect(grid.text.contains("  # Review of sample"))
+        #expect(grid.text.contains("  Reviewed 2 files."))
+        #expect(!grid.text.contains("\"markdown\""))
+    }
 }

@@ -48,6 +48,7 @@ public final class Gateway: Service, Sendable {
         addMemoryRoutes(router)
         addDeadLetterRoutes(router)
         addWorkflowRoutes(router)
+        addRepoReviewRoutes(router)
         router.get("/api/v1/stream") { _, _ -> Response in
             throw APIFailure.badRequest("this route is a WebSocket: connect with an Upgrade request", code: "websocket_required")
         }

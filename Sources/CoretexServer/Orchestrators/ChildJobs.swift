@@ -23,14 +23,16 @@ struct ChildJobs: Sendable {
     }
 
     /// Runs one child to its end and returns its result JSON. Retries (with a new id) after a
-    /// failure or timeout, not after a denial or a cancel, which would only repeat.
-    func run(step: String, topic: String, context: JSONValue, parent: JobInput, timeoutSeconds: Int, retries: Int)
-        async throws -> (id: String, result: JSONValue?)
+    /// failure or timeout, not after a denial or a cancel, which would only repeat. `env`
+    /// entries override the parent's (which children otherwise inherit).
+    func run(step: String, topic: String, context: JSONValue, parent: JobInput, timeoutSeconds: Int, retries: Int,
+             env: [String: String] = [:]) async throws -> (id: String, result: JSONValue?)
     {
         var attempt = 0
         while true {
             do {
-                return try await runOnce(step: step, topic: topic, context: context, parent: parent, timeoutSeconds: timeoutSeconds)
+                return try await runOnce(step: step, topic: topic, context: context, parent: parent, timeoutSeconds: timeoutSeconds,
+                                         env: env)
             } catch let failure as Failure where attempt < retries && [.failed, .timeout].contains(failure.status) {
                 attempt += 1
                 logger.warning("child failed, retrying", metadata: ["step": "\(step)", "error": "\(failure)", "attempt": "\(attempt)"])
@@ -39,8 +41,8 @@ struct ChildJobs: Sendable {
         }
     }
 
-    private func runOnce(step: String, topic: String, context: JSONValue, parent: JobInput, timeoutSeconds: Int)
-        async throws -> (id: String, result: JSONValue?)
+    private func runOnce(step: String, topic: String, context: JSONValue, parent: JobInput, timeoutSeconds: Int,
+                         env: [String: String]) async throws -> (id: String, result: JSONValue?)
     {
         let id = UUID().uuidString.lowercased()
         var request = Coretex_Agent_V1_JobRequest()
@@ -51,8 +53,9 @@ struct ChildJobs: Sendable {
         request.adapterID = parent.request.adapterID
         request.env = parent.request.env
         request.env["step_id"] = step
+        request.env.merge(env) { _, new in new }
         request.labels = ["step_id": step]  // bookkeeping, not a placement constraint: names the step in traces
-        request.memoryID = parent.request.memoryID
+        request.memoryID = request.env["memory_id"] ?? parent.request.memoryID
         request.tenantID = parent.request.tenantID
         request.principalID = parent.request.principalID
         request.parentJobID = parent.id

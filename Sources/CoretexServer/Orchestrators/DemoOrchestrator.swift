@@ -11,28 +11,17 @@ import Foundation
 /// `config/timeouts.yaml`. With `USE_PLANNER=true` the plan comes from a `job.workflow.plan`
 /// child; otherwise it is the planner's fixed demo plan.
 public struct DemoOrchestrator: JobHandler {
-    public struct Limits: Sendable {
-        public var childTimeoutSeconds = 180
-        public var totalTimeoutSeconds = 600
-        public var maxRetries = 1
-
-        public init() {}
-
-        /// `workflows.code_review_demo` of the timeouts file; zero keeps a default, and
-        /// `max_retries: 0` means no retry (the original forced at least one).
-        public init(_ config: TimeoutConfig) {
-            guard let w = config.workflows["code_review_demo"] else { return }
-            if w.childTimeoutSeconds > 0 { childTimeoutSeconds = w.childTimeoutSeconds }
-            if w.totalTimeoutSeconds > 0 { totalTimeoutSeconds = w.totalTimeoutSeconds }
-            maxRetries = max(w.maxRetries, 0)
-        }
+    /// `workflows.code_review_demo` of the timeouts file.
+    public static func limits(_ config: TimeoutConfig) -> WorkflowLimits {
+        WorkflowLimits(config, workflow: "code_review_demo",
+                       defaults: WorkflowLimits(childTimeoutSeconds: 180, totalTimeoutSeconds: 600, maxRetries: 1))
     }
 
     let children: ChildJobs
-    let limits: Limits
+    let limits: WorkflowLimits
     let plannerTopic: String?
 
-    init(children: ChildJobs, limits: Limits, plannerTopic: String?) {
+    init(children: ChildJobs, limits: WorkflowLimits, plannerTopic: String?) {
         self.children = children
         self.limits = limits
         self.plannerTopic = plannerTopic

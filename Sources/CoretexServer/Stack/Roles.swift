@@ -99,7 +99,10 @@ public enum Roles {
     }
 
     /// Worker kinds this build ships, by the name `coretex-server worker NAME` takes.
-    public static let workerKinds = ["echo", "chat", "chat-advanced", "code-llm", "planner", "orchestrator"]
+    public static let workerKinds = [
+        "echo", "chat", "chat-advanced", "code-llm", "planner", "orchestrator",
+        "repo-scan", "repo-sast", "repo-partition", "repo-lint", "repo-tests", "repo-report", "repo-orchestrator",
+    ]
 
     /// What the model workers of one process share: the Ollama client, the context engine
     /// (in-process in `dev`, a gRPC client otherwise) and the timeouts of orchestrated workflows.
@@ -116,7 +119,8 @@ public enum Roles {
     }
 
     /// One worker. `WORKER_LABELS`, `WORKER_MAX_PARALLEL` and `HEARTBEAT_INTERVAL_MS` apply to
-    /// every kind; `ECHO_DELAY_MS` to echo; `USE_PLANNER=true` / `PLANNER_TOPIC` to the orchestrator.
+    /// every kind; `ECHO_DELAY_MS` to echo; `USE_PLANNER=true` / `PLANNER_TOPIC` to the orchestrator;
+    /// the `REPO_*` and `SAST_RULES_*` variables to the repository workers.
     public static func worker(_ kind: String, _ c: Connections, _ settings: Settings, _ deps: WorkerDependencies,
                               logger: Logger) throws -> WorkerRuntime {
         let env = ProcessInfo.processInfo.environment
@@ -132,8 +136,20 @@ public enum Roles {
                 (.demoOrchestrator,
                  DemoOrchestrator(
                     children: ChildJobs(connections: c, waiter: try ResultWaiter(bus: c.bus, logger: logger), logger: logger),
-                    limits: .init(deps.timeouts),
+                    limits: DemoOrchestrator.limits(deps.timeouts),
                     plannerTopic: env["USE_PLANNER"] == "true" ? (env["PLANNER_TOPIC"].flatMap { $0.isEmpty ? nil : $0 } ?? "job.workflow.plan") : nil))
+            case "repo-scan":
+                (.repoScan, RepoScanWorker(workspace: workspace(c), limits: .from(env), archiveTTL: settings.dataTTL))
+            case "repo-sast": (.repoSast, RepoSastWorker(workspace: workspace(c), rules: try RepoSastWorker.loadRules(env)))
+            case "repo-partition": (.repoPartition, RepoPartitionWorker())
+            case "repo-lint": (.repoLint, RepoLintWorker(workspace: workspace(c)))
+            case "repo-tests": (.repoTests, RepoTestsWorker(workspace: workspace(c), limits: .from(env)))
+            case "repo-report": (.repoReport, RepoReportWorker(store: c.store))
+            case "repo-orchestrator":
+                (.repoOrchestrator,
+                 RepoReviewOrchestrator(
+                    children: ChildJobs(connections: c, waiter: try ResultWaiter(bus: c.bus, logger: logger), logger: logger),
+                    workspace: workspace(c), limits: RepoReviewOrchestrator.limits(deps.timeouts), settings: .from(env)))
             default:
                 throw RoleError("unknown worker \"\(kind)\" (known: \(workerKinds.joined(separator: ", ")))")
             }
@@ -143,6 +159,8 @@ public enum Roles {
         return WorkerRuntime(spec: configured, handler: handler, connections: c, workerID: settings.workerID,
                              logger: logger.labelled("worker-\(kind)"), heartbeatInterval: heartbeatInterval(env))
     }
+
+    static func workspace(_ c: Connections) -> RepoWorkspace { RepoWorkspace(store: c.store, redis: c.redis) }
 
     /// The context engine's gRPC service on `CONTEXT_ENGINE_ADDR` (`MEMORY_TTL_SECONDS`,
     /// `MEMORY_MAX_EVENTS` bound what it keeps).

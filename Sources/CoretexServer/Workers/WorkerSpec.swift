@@ -60,4 +60,19 @@ extension WorkerSpec {
         }
         return labels
     }
+
+    /// The repository workers, one job at a time each (they clone, unpack and run tools).
+    static func repo(_ kind: String, pool: String, topic: String) -> WorkerSpec {
+        WorkerSpec(kind: kind, topic: topic, queueGroup: "workers-\(kind)", pool: pool, capabilities: [pool], maxParallelJobs: 1)
+    }
+    public static let repoScan = repo("repo-scan", pool: "repo-scan", topic: "job.repo.scan")
+    public static let repoSast = repo("repo-sast", pool: "repo-sast", topic: "job.repo.sast")
+    public static let repoPartition = repo("repo-partition", pool: "repo-partition", topic: "job.repo.partition")
+    public static let repoLint = repo("repo-lint", pool: "repo-lint", topic: "job.repo.lint")
+    public static let repoTests = repo("repo-tests", pool: "repo-tests", topic: "job.repo.tests")
+    public static let repoReport = repo("repo-report", pool: "repo-report", topic: "job.repo.report")
+    /// Like the demo orchestrator, it mostly waits: 4 reviews at once.
+    public static let repoOrchestrator = WorkerSpec(
+        kind: "repo-orchestrator", topic: "job.workflow.repo.code_review", queueGroup: "workers-repo-orchestrator",
+        pool: "workflow-repo", capabilities: ["workflow"], maxParallelJobs: 4)
 }

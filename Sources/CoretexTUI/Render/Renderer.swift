@@ -176,8 +176,16 @@ public enum Renderer {
             lines.append(("", .plain))
             lines.append(("Context", .bold))
             lines += json(d.context)
-            lines.append(("Result", .bold))
-            lines += json(d.result)
+            if let report = d.result?["markdown"]?.stringValue {
+                // A repository review: its report as written, not as an escaped JSON string.
+                lines.append(("Report", .bold))
+                lines += report.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                    ("  " + line, line.hasPrefix("#") ? TextStyle(.cyan, bold: true) : .plain)
+                }
+            } else {
+                lines.append(("Result", .bold))
+                lines += json(d.result)
+            }
             lines.append(("keys: c cancel  R retry (DLQ)  t trace  m memory  esc back", TextStyle(.grey)))
             return lines
         case .memory(let ref):

@@ -41,14 +41,21 @@ extension Gateway {
     /// Validates, records (context + PENDING meta in one round trip) and publishes a job.
     func submit(_ body: SubmitJobRequest, sender: String) async throws -> SubmitJobResponse {
         let job = try JobSubmission.make(body, defaultTenant: settings.tenantID, pools: pools)
-        let request = job.request
+        return try await enqueue(job.request, traceID: job.traceID, context: job.context, sender: sender)
+    }
+
+    /// Records a built job and publishes it; if the bus refuses it, the job ends FAILED in the
+    /// DLQ with the reason and the caller gets a 503.
+    func enqueue(_ request: Coretex_Agent_V1_JobRequest, traceID: String, context: String, sender: String) async throws
+        -> SubmitJobResponse
+    {
         try await storeCall {
             try await self.store.create(
-                request.jobID, meta: JobMeta.fields(of: request), traceID: job.traceID,
-                deadlineUnix: JobMeta.deadline(of: request), context: job.context)
+                request.jobID, meta: JobMeta.fields(of: request), traceID: traceID,
+                deadlineUnix: JobMeta.deadline(of: request), context: context)
         }
         do {
-            try bus.publish(Subjects.submit, Coretex_Agent_V1_BusPacket.request(request, traceID: job.traceID, senderID: sender).wireBytes)
+            try bus.publish(Subjects.submit, Coretex_Agent_V1_BusPacket.request(request, traceID: traceID, senderID: sender).wireBytes)
         } catch {
             var change = StateChange(to: .failed, from: [.pending])
             change.deadLetter = DLQEntry(jobID: request.jobID, topic: request.topic, status: "JOB_STATUS_FAILED",
@@ -56,7 +63,7 @@ extension Gateway {
             _ = try? await store.apply(request.jobID, change)
             throw APIFailure(.serviceUnavailable, "failed to enqueue job", code: "bus_unavailable")
         }
-        return SubmitJobResponse(jobID: request.jobID, traceID: job.traceID)
+        return SubmitJobResponse(jobID: request.jobID, traceID: traceID)
     }
 
     /// Cancels a job that has not finished; an unknown id is a 404 and creates nothing.
