@@ -80,7 +80,7 @@ import Testing
             ],
             files: [
                 FileReview(file_path: "web/hash.js", language: "javascript", patch: "", explanation: "Use sha256."),
-                FileReview(file_path: "app/config.py", language: "python", patch_type: "diff", patch_applies: true,
+                FileReview(file_path: "app/config.py", language: "python", patch_type: "unified_diff", patch_applies: true,
                            patch: patch, explanation: "Read the key from the environment."),
                 FileReview(file_path: "app/util.py", language: "python", error: "model timed out"),
             ],
@@ -186,7 +186,7 @@ import Testing
         let report = ReviewReport.build(
             repository: "r", branch: nil, commit: nil,
             sast: [finding("crypto.go-weak-hash", "medium", "a.go", 3)],
-            files: [FileReview(file_path: "a.go", language: "go", patch: "--- a/a.go\n+++ b/a.go\n")],
+            files: [FileReview(file_path: "a.go", language: "go", patch_type: "unified_diff", patch: "--- a/a.go\n+++ b/a.go\n")],
             lintSkipped: [], tests: Tests(ran: true, command: "go test", exit_code: 0, passed: true), notes: [])
         #expect(report.decision == "Review SAST findings before merge")
         #expect(!report.action_required)
@@ -204,7 +204,8 @@ import Testing
             files: [
                 FileReview(file_path: "s.sh", language: "shell", lint: [lintError, lintWarning]),
                 FileReview(file_path: "w.sh", language: "shell", lint: [lintWarning]),
-                FileReview(file_path: "z.py", language: "python", severity: "high", patch: "--- a\n+++ b\n"),
+                FileReview(file_path: "z.py", language: "python", severity: "high", patch_type: "unified_diff", patch_applies: true,
+                           patch: "--- a\n+++ b\n"),
             ],
             lintSkipped: [], tests: nil, notes: [])
         #expect(report.files.map(\.severity) == ["medium", "low", "high"])
@@ -231,12 +232,24 @@ import Testing
         let report = ReviewReport.build(
             repository: "r", branch: nil, commit: nil,
             sast: [finding("r", "low", "README.md", 1, snippet: "run `eval x`")],
-            files: [FileReview(file_path: "README.md", language: "markdown", patch_applies: false,
+            files: [FileReview(file_path: "README.md", language: "markdown", patch_type: "unified_diff", patch_applies: false,
                                patch: "+```sh\n+eval x\n+```\n")],
             lintSkipped: [], tests: nil, notes: [])
         #expect(report.markdown.contains("| low | `r` | `README.md:1` | r message | `` run `eval x` `` |"))
         #expect(report.markdown.contains("- Patch: does not apply"))
         #expect(report.markdown.contains("````diff\n+```sh\n+eval x\n+```\n````"))
+    }
+
+    @Test func proseFromTheModelIsAdviceNotAPatch() {
+        let report = ReviewReport.build(
+            repository: "r", branch: nil, commit: nil, sast: [],
+            files: [FileReview(file_path: "a.py", language: "python", severity: "high", patch_type: "text",
+                               patch: "Consider validating input.")],
+            lintSkipped: [], tests: nil, notes: [])
+        #expect(report.decision == "Review 1 high-severity file")
+        #expect(report.action_required)
+        #expect(report.markdown.contains("- Patch: none (the model answered in prose)"))
+        #expect(report.markdown.contains("```text\nConsider validating input.\n```"))
     }
 
     @Test func deterministicAndRoundTripsThroughJSON() throws {

@@ -154,7 +154,8 @@ public struct ReviewReport: Codable, Sendable, Equatable {
         }
         let outcome = TestOutcome(tests)
 
-        let highPatches = reviewed.count { $0.severity == "high" && !$0.patch.isEmpty }
+        // Only patches that apply can be applied; a model's prose is advice, not a patch.
+        let highPatches = reviewed.count { $0.severity == "high" && $0.patch_applies == true }
         var decisions: [String] = []
         if counts.high > 0 {
             decisions.append("Resolve \(plural(counts.high, "high SAST finding"))")
@@ -162,6 +163,11 @@ public struct ReviewReport: Codable, Sendable, Equatable {
             decisions.append("Review SAST findings before merge")
         }
         if highPatches > 0 { decisions.append("Apply \(plural(highPatches, "high-severity patch", "high-severity patches"))") }
+        // Files rated high by their review but with nothing to apply still need a human.
+        let highUnpatched = reviewed.count { $0.severity == "high" && $0.patch_applies != true }
+        if counts.high == 0, highUnpatched > 0 {
+            decisions.append("Review \(plural(highUnpatched, "high-severity file"))")
+        }
         if outcome == .failed { decisions.append("Fix failing tests before merge") }
         let decision = decisions.isEmpty ? "No blocking issues; safe to proceed after review." : decisions.joined(separator: " | ")
 
@@ -337,7 +343,7 @@ enum ReviewMarkdown {
             switch file.patch_applies {
             case true?: patch = "applies"
             case false?: patch = "does not apply"
-            case nil: patch = "not checked"
+            case nil: patch = file.patch_type == "unified_diff" ? "not checked" : "none (the model answered in prose)"
             }
         }
         out.append("- Patch: \(patch)")
@@ -348,7 +354,7 @@ enum ReviewMarkdown {
             out.append("")
         }
         if !file.patch.isEmpty {
-            out.append(fence(file.patch, info: "diff"))
+            out.append(fence(file.patch, info: file.patch_type == "unified_diff" ? "diff" : "text"))
             out.append("")
         }
         if file.lint.isEmpty {

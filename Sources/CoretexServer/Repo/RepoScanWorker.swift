@@ -66,7 +66,7 @@ public struct RepoScanWorker: JobHandler {
             var notes: [String]
         }
         return try JSONEncoder.sorted.encode(Result(
-            repository: input.repo_url ?? input.local_path ?? "", branch: branch,
+            repository: [input.repo_url, input.local_path].compactMap { $0 }.first { !$0.isEmpty } ?? "", branch: branch,
             commit: head.output.trimmingCharacters(in: .whitespacesAndNewlines), files: files, archive_ptr: archive, notes: notes))
     }
 
