@@ -45,6 +45,12 @@ extension WorkflowRun {
     /// (with the children's outputs collected in order), and keeps running otherwise.
     mutating func fanIn(parentID: String, workflow: Workflow, now: Date) -> [String] {
         guard var parent = steps[parentID], parent.status == .running, let step = workflow.steps[parentID] else { return [] }
+        // Called for every child's result: the cheap unordered checks come first, and the
+        // children are put in order (a sort) only once, when the fan-in completes.
+        let unordered = parent.children.values
+        if !unordered.contains(where: { $0.status.isUnsuccessful }), unordered.contains(where: { !$0.status.isTerminal }) {
+            return []
+        }
         let children = parent.orderedChildren
         if let bad = children.first(where: { $0.status.isUnsuccessful }) {
             let why = bad.error.map { ": \($0.message)" } ?? ""

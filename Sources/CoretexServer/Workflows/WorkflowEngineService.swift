@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The `workflow-engine` role: applies job results to runs (queue group
 /// `coretex-workflow-engine`, so replicas share the work), re-drives stuck runs on a timer,
@@ -37,11 +38,23 @@ public final class WorkflowEngineService: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await health.run() }
+                // Results are collected while the previous batch is applied, then applied
+                // together (see `WorkflowEngine.handle(_:)`).
+                let pending = ResultInbox()
+                let (ready, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
                 group.addTask {
                     for await (_, packet) in results {
-                        guard case .jobResult(let r)? = packet.payload else { continue }
-                        await self.engine.handle(jobID: r.jobID, state: JobState(resultStatus: r.status),
-                                                 resultPtr: r.resultPtr, errorMessage: r.errorMessage)
+                        guard case .jobResult(let r)? = packet.payload, WorkflowJobID(r.jobID) != nil else { continue }
+                        pending.add(.init(jobID: r.jobID, state: JobState(resultStatus: r.status), resultPtr: r.resultPtr,
+                                          errorMessage: r.errorMessage))
+                        signal.yield()
+                    }
+                    signal.finish()
+                }
+                group.addTask {
+                    for await _ in ready {
+                        let batch = pending.takeAll()
+                        if !batch.isEmpty { await self.engine.handle(batch) }
                     }
                 }
                 group.addTask {
@@ -66,4 +79,11 @@ public final class WorkflowEngineService: Service, Sendable {
         }
         try? await lock.release()
     }
+}
+
+/// Results received and not yet applied.
+private final class ResultInbox: Sendable {
+    private let items = Mutex<[WorkflowEngine.JobOutcome]>([])
+    func add(_ outcome: WorkflowEngine.JobOutcome) { items.withLock { $0.append(outcome) } }
+    func takeAll() -> [WorkflowEngine.JobOutcome] { items.withLock { i in defer { i = [] }; return i } }
 }
