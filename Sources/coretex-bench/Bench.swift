@@ -21,6 +21,10 @@ import FoundationNetworking
 struct Bench {
     static func main() async throws {
         let env = ProcessInfo.processInfo.environment
+        if env["BENCH_ONLY"] == "console" {  // the console's figures need no stack
+            await ConsoleBench.run()
+            return
+        }
         let sequentialJobs = Int(env["BENCH_SEQUENTIAL_JOBS"] ?? "") ?? 2000
         let clients = Int(env["BENCH_CLIENTS"] ?? "") ?? 64
         let seconds = Int(env["BENCH_SECONDS"] ?? "") ?? 10
@@ -54,7 +58,7 @@ struct Bench {
         report("\(clients) gRPC clients for \(seconds) s", loaded.histogram, elapsed: loaded.elapsed)
 
         try await WorkflowBench.run(stack: stack)
-        ConsoleBench.run()
+        await ConsoleBench.run()
 
         let ctx = env["CTX"] ?? ".build/release/ctx"
         if FileManager.default.isExecutableFile(atPath: ctx) {

@@ -202,4 +202,21 @@ import Testing
         #expect(grid.text.contains("  Reviewed 2 files."))
         #expect(!grid.text.contains("\"markdown\""))
     }
+
+    @Test func aResultOnTheStreamUpdatesTheJobsRowAtOnce() {
+        var c = Self.console()
+        c.data.jobs[2].state = "RUNNING"
+        var result = Coretex_Agent_V1_JobResult()
+        result.jobID = "job-2"
+        result.status = .failed
+        result.workerID = "worker-echo-9"
+        c.data.apply(result: result)
+        #expect(c.data.jobs[2].state == "FAILED" && c.data.jobs[2].workerID == "worker-echo-9")
+        let line = Self.render(&c).text.split(separator: "\n").first { $0.contains("job-2") } ?? ""
+        #expect(line.contains("FAILED") && line.contains("worker-echo-9"), "\(line)")
+        var unknown = result
+        unknown.jobID = "not-listed"
+        c.data.apply(result: unknown)  // nothing to update, nothing added
+        #expect(c.data.jobs.count == 3)
+    }
 }

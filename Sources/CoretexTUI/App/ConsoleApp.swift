@@ -123,7 +123,10 @@ public final class ConsoleApp: Sendable {
             switch message {
             case .packet(let packet):
                 let line = StreamText.line(packet)
-                update { c in if !c.streamPaused { c.data.append(streamLine: line) } }
+                update { c in
+                    if !c.streamPaused { c.data.append(streamLine: line) }
+                    if case .jobResult(let result)? = packet.payload { c.data.apply(result: result) }
+                }
             case .disconnected(let reason, _):
                 update { $0.data.append(streamLine: "-- stream disconnected: \(reason); reconnecting") }
             case .connected:

@@ -4,7 +4,16 @@ import Foundation
 
 /// What the console knows about the control plane, refreshed from the gateway.
 public struct ConsoleData: Sendable {
-    public var jobs: [JobRecord] = []
+    public var jobs: [JobRecord] {
+        get { jobList }
+        set {
+            jobList = newValue
+            jobIndex = Dictionary(newValue.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+    private var jobList: [JobRecord] = []
+    /// Where each job is in `jobs`, so a stream event updates its row without a scan.
+    private var jobIndex: [String: Int] = [:]
     public var runs: [WorkflowRun] = []
     public var approvals: [PendingApproval] = []
     public var workers: [WorkerInfo] = []
@@ -18,6 +27,17 @@ public struct ConsoleData: Sendable {
     public static let streamLimit = 2000
 
     public init() {}
+
+    /// A result seen on the stream: the job's row shows its final state and worker at once,
+    /// between two refreshes (which stay the source of truth).
+    public mutating func apply(result: Coretex_Agent_V1_JobResult) {
+        guard let i = jobIndex[result.jobID], jobList.indices.contains(i) else { return }
+        var record = jobList[i]
+        record.state = JobState(resultStatus: result.status).rawValue
+        if !result.workerID.isEmpty { record.workerID = result.workerID }
+        record.updatedAt = Int(Date().timeIntervalSince1970)
+        jobList[i] = record  // the same position: the index stays valid
+    }
 
     public mutating func append(streamLine line: String) {
         stream.append(line)
