@@ -49,6 +49,7 @@ final class Stack: @unchecked Sendable {
         env["POOL_CONFIG_PATH"] = "\(Self.root)/config/pools.yaml"
         env["SAFETY_POLICY_PATH"] = "\(Self.root)/config/safety.yaml"
         env["TIMEOUT_CONFIG_PATH"] = "\(Self.root)/config/timeouts.yaml"
+        env["SAST_RULES_PATH"] = "\(Self.root)/config/sast-rules.yaml"
         env["API_RATE_LIMIT_RPS"] = "1000"
         env["API_RATE_LIMIT_BURST"] = "1000"
         env["HEARTBEAT_INTERVAL_MS"] = "500"
