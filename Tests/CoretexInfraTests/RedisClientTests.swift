@@ -21,6 +21,12 @@ import Testing
         // After SCRIPT FLUSH the cached SHA is gone (as after a server restart): it reloads.
         try await redis.command("SCRIPT", "FLUSH")
         #expect(try await redis.eval(script, keys: ["n"], args: ["1"]) == .integer(43))
+        // A prelude runs just before the script, in the same round trip; its errors are thrown.
+        let read = RedisScript("return redis.call('GET', KEYS[1])")
+        #expect(try await redis.eval(read, keys: ["p"], args: [], after: [["SET", "p", "first"]]).text == "first")
+        await #expect(throws: RedisError.self) {
+            try await redis.eval(read, keys: ["p"], args: [], after: [["LPUSH", "p", "x"]])
+        }
     }
 
     @Test func binaryValuesRoundTrip() async throws {

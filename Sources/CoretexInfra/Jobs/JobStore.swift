@@ -27,6 +27,13 @@ public struct JobStore: Sendable {
     public func applyReturningTopic(_ id: String, _ change: StateChange, now: Date = Date()) async throws
         -> (outcome: TransitionOutcome, topic: String?)
     {
+        try await applyReturningTopic(id, change, now: now, after: [])
+    }
+
+    /// `prelude`: commands sent in the same round trip, just before the transition.
+    private func applyReturningTopic(_ id: String, _ change: StateChange, now: Date, after prelude: [[String]]) async throws
+        -> (outcome: TransitionOutcome, topic: String?)
+    {
         let keys = [
             JobKeys.meta(id), JobKeys.state(id), JobKeys.recent, JobKeys.events(id), JobKeys.deadline,
             JobKeys.resultPtr(id), JobKeys.dlqEntry(id), JobKeys.dlqIndex, JobKeys.result(id),
@@ -49,7 +56,7 @@ public struct JobStore: Sendable {
             String(change.deadlineUnix ?? 0),
         ]
         for (field, value) in change.fields { args += [field, value] }
-        let reply = try await redis.eval(TransitionScript.script, keys: keys, args: args).array
+        let reply = try await redis.eval(TransitionScript.script, keys: keys, args: args, after: prelude).array
         let outcome = reply.first?.text ?? ""
         let current = reply.count > 1 ? JobState(rawValue: reply[1].text ?? "") : nil
         switch outcome {
@@ -69,8 +76,10 @@ public struct JobStore: Sendable {
         change.fields = meta
         change.traceID = traceID
         change.deadlineUnix = deadlineUnix
-        if let context { try await putContext(id, context) }
-        return try await apply(id, change, now: now)
+        // The context goes in the same round trip, ahead of the transition, so a scheduler that
+        // sees the job can always read it.
+        let prelude = context.map { [["SET", JobKeys.context(id), $0, "EX", String(settings.dataTTL)]] } ?? []
+        return try await applyReturningTopic(id, change, now: now, after: prelude).outcome
     }
 
     // MARK: - blobs

@@ -49,13 +49,18 @@ public final class RedisClient: Sendable {
     }
 
     /// Runs a Lua script atomically. The script is loaded once per client and invoked by its
-    /// SHA; after a server restart (NOSCRIPT) it is loaded again.
+    /// SHA; after a server restart (NOSCRIPT) it is loaded again. `prelude` commands go ahead
+    /// of the script in the same round trip (they run just before it, not atomically with it).
     @discardableResult
-    public func eval(_ script: RedisScript, keys: [String], args: [String]) async throws -> RedisValue {
+    public func eval(_ script: RedisScript, keys: [String], args: [String], after prelude: [[String]] = []) async throws
+        -> RedisValue
+    {
         let argv = [String(keys.count)] + keys + args
         for _ in 0..<2 {
             let sha = try await load(script)
-            let reply = try await connection.send([(["EVALSHA", sha] + argv).map { Array($0.utf8) }])[0]
+            let replies = try await connection.send((prelude + [["EVALSHA", sha] + argv]).map { $0.map { Array($0.utf8) } })
+            for case .error(let text) in replies.dropLast() { throw RedisError.server(text) }
+            let reply = replies[replies.count - 1]
             if case .error(let text) = reply {
                 if text.hasPrefix("NOSCRIPT") {
                     _ = scripts.withLock { $0.removeValue(forKey: script.source) }
