@@ -114,7 +114,8 @@ import FoundationNetworking
     @Test func modelWorkersUseARemoteContextEngineAndGoOnWithoutIt() async throws {
         let fake = try await FakeOllamaProcess()
         let d = try Deployment()
-        let extra = ["CONTEXT_ENGINE_ADDR": "127.0.0.1:\(LocalServers.freePort())", "OLLAMA_URL": fake.url]
+        let enginePort = LocalServers.freePort()
+        let extra = ["CONTEXT_ENGINE_ADDR": "127.0.0.1:\(enginePort)", "OLLAMA_URL": fake.url]
         try d.start("safety-kernel", ["safety-kernel"])
         try d.start("scheduler", ["scheduler"])
         try d.start("context-engine", ["context-engine"], extra)
@@ -122,6 +123,9 @@ import FoundationNetworking
         try d.start("worker", ["worker", "chat-advanced"], extra)
         try d.start("gateway", ["gateway"])
         #expect(await d.ready(schedulers: ["scheduler"]))
+        // The worker calls the engine without waiting for it (a down engine must not stall
+        // jobs), so the first turn may only go once the engine listens.
+        #expect(await eventually(timeout: .seconds(20)) { LocalServers.canConnect(port: enginePort) })
 
         func turn(_ prompt: String) async throws -> [String: Any] {
             let id = try await d.submit(#"{"topic":"job.chat.advanced","prompt":"\#(prompt)","memory_id":"split-mem"}"#)

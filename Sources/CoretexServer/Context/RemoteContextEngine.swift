@@ -4,15 +4,16 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import ServiceLifecycle
 
-/// A worker's client of a context engine in another process. Calls time out after
-/// `timeout` (the original dialled with no deadline, so a worker hung at start-up while the
-/// engine was down); the worker then goes on without history and says so in its result.
+/// A worker's client of a context engine in another process. A call waits for the connection
+/// (an engine that starts after its workers, or restarts, is picked up) but at most `timeout`
+/// (the original dialled with no deadline, so a worker hung at start-up while the engine was
+/// down); the worker then goes on without history and says so in its result.
 public final class RemoteContextEngine: ContextEngineAPI, Service {
     let client: GRPCClient<HTTP2ClientTransport.Posix>
     let engine: Coretex_V1_ContextEngine.Client<HTTP2ClientTransport.Posix>
     let timeout: Duration
 
-    public init(address: HostPort, timeout: Duration = .seconds(3)) throws {
+    public init(address: HostPort, timeout: Duration = .seconds(2)) throws {
         let transport = try HTTP2ClientTransport.Posix(
             target: .ipv4(address: address.host, port: address.port), transportSecurity: .plaintext)
         client = GRPCClient(transport: transport)
@@ -31,6 +32,7 @@ public final class RemoteContextEngine: ContextEngineAPI, Service {
     private var options: CallOptions {
         var options = CallOptions.defaults
         options.timeout = timeout
+        options.waitForReady = true
         return options
     }
 
