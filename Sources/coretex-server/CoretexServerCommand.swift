@@ -37,6 +37,17 @@ func serve(_ services: [any Service], logger: Logger) async throws {
     try await group.run()
 }
 
+/// What every role on the bus does first: read the environment and the config files, connect
+/// to NATS and Redis, then serve the services `build` makes until a signal stops them.
+func serveConnected(_ build: (Connections, Settings, Roles.Config, Logger) throws -> [any Service]) async throws {
+    let logger = makeLogger("coretex")
+    let settings = Settings()
+    let config = try Roles.Config.load(settings)
+    let connections = try await Connections.open(settings: settings, logger: logger)
+    defer { connections.close() }
+    try await serve(try build(connections, settings, config, logger), logger: logger)
+}
+
 func makeLogger(_ label: String) -> Logger {
     LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
     var logger = Logger(label: label)
@@ -99,12 +110,9 @@ struct GatewayRole: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gateway", abstract: "Run the API gateway (HTTP/WS, gRPC, metrics).")
 
     func run() async throws {
-        let logger = makeLogger("coretex")
-        let settings = Settings()
-        let config = try Roles.Config.load(settings)
-        let connections = try await Connections.open(settings: settings, logger: logger)
-        defer { connections.close() }
-        try await serve(try Roles.gateway(connections, settings, config, host: "0.0.0.0", logger: logger), logger: logger)
+        try await serveConnected { c, settings, config, logger in
+            try Roles.gateway(c, settings, config, host: "0.0.0.0", logger: logger)
+        }
     }
 }
 
@@ -113,13 +121,9 @@ struct SchedulerRole: AsyncParsableCommand {
         commandName: "scheduler", abstract: "Run the scheduler and its reconciler (safety kernel at SAFETY_KERNEL_ADDR).")
 
     func run() async throws {
-        let logger = makeLogger("coretex")
-        let settings = Settings()
-        let config = try Roles.Config.load(settings)
-        let connections = try await Connections.open(settings: settings, logger: logger)
-        defer { connections.close() }
-        try await serve(try Roles.scheduler(connections, settings, config, safety: nil, host: "0.0.0.0", logger: logger),
-                        logger: logger)
+        try await serveConnected { c, settings, config, logger in
+            try Roles.scheduler(c, settings, config, safety: nil, host: "0.0.0.0", logger: logger)
+        }
     }
 }
 
@@ -128,12 +132,9 @@ struct WorkflowEngineRole: AsyncParsableCommand {
         commandName: "workflow-engine", abstract: "Run the workflow engine: step results, the run reconciler, /health.")
 
     func run() async throws {
-        let logger = makeLogger("coretex")
-        let settings = Settings()
-        let config = try Roles.Config.load(settings)
-        let connections = try await Connections.open(settings: settings, logger: logger)
-        defer { connections.close() }
-        try await serve([try Roles.workflowEngine(connections, config, host: "0.0.0.0", logger: logger).service], logger: logger)
+        try await serveConnected { c, _, config, logger in
+            [try Roles.workflowEngine(c, config, host: "0.0.0.0", logger: logger).service]
+        }
     }
 }
 
@@ -181,18 +182,15 @@ struct WorkerRole: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = makeLogger("coretex")
-        let settings = Settings()
-        let config = try Roles.Config.load(settings)
-        let connections = try await Connections.open(settings: settings, logger: logger)
-        defer { connections.close() }
-        let env = ProcessInfo.processInfo.environment
-        guard let address = HostPort(settings.contextEngineAddr, defaultHost: "127.0.0.1") else {
-            throw ValidationError("invalid CONTEXT_ENGINE_ADDR \"\(settings.contextEngineAddr)\"")
+        try await serveConnected { c, settings, config, logger in
+            guard let address = HostPort(settings.contextEngineAddr, defaultHost: "127.0.0.1") else {
+                throw ValidationError("invalid CONTEXT_ENGINE_ADDR \"\(settings.contextEngineAddr)\"")
+            }
+            let context = try RemoteContextEngine(address: address)
+            let deps = Roles.WorkerDependencies(
+                ollama: OllamaClient(settings: .from(ProcessInfo.processInfo.environment), logger: logger), context: context,
+                timeouts: config.timeouts)
+            return [context, try Roles.worker(name, c, settings, deps, logger: logger)]
         }
-        let context = try RemoteContextEngine(address: address)
-        let deps = Roles.WorkerDependencies(
-            ollama: OllamaClient(settings: .from(env), logger: logger), context: context, timeouts: config.timeouts)
-        try await serve([context, try Roles.worker(name, connections, settings, deps, logger: logger)], logger: logger)
     }
 }

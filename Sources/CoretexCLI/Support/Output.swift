@@ -54,7 +54,7 @@ struct Printer: Sendable {
         switch format {
         case .yaml:
             // Through JSONValue so YAML shows the same keys and shapes as JSON.
-            let json = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+            let json = try JSONValue(encoding: value)
             var text = try YAMLEncoder().encode(json)
             while text.hasSuffix("\n") { text.removeLast() }
             return text

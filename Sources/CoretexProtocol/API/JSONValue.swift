@@ -46,6 +46,16 @@ public enum JSONValue: Sendable, Hashable, Codable {
         try? JSONDecoder().decode(JSONValue.self, from: Data(data))
     }
 
+    /// Any Encodable value as JSON (a typed result about to be nested in a larger document).
+    public init(encoding value: some Encodable) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+    }
+
+    /// This JSON read as a Decodable type (part of a document read back into its type).
+    public func decode<T: Decodable>(as type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: JSONEncoder().encode(self))
+    }
+
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
         return nil

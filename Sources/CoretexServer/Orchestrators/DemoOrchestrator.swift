@@ -94,9 +94,9 @@ public struct DemoOrchestrator: JobHandler {
             timeoutSeconds: limits.childTimeoutSeconds, retries: limits.maxRetries)
         ran.append(ChildRecord(step: "plan", topic: plannerTopic, job_id: child.id))
         struct Plan: Decodable { var steps: [PlannerWorker.Step]? }
-        guard let json = child.result, let data = try? JSONEncoder().encode(json),
-            let steps = (try? JSONDecoder().decode(Plan.self, from: data))?.steps, !steps.isEmpty
-        else { throw JobFailure("the planner returned no steps") }
+        guard let steps = (try? child.result?.decode(as: Plan.self))??.steps, !steps.isEmpty else {
+            throw JobFailure("the planner returned no steps")
+        }
         for step in steps where !["job.code.llm", "job.chat.simple"].contains(step.topic) {
             throw JobFailure("the planner's step \(step.id) has topic \(step.topic); the demo runs only job.code.llm and job.chat.simple")
         }

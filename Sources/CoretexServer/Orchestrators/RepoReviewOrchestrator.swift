@@ -78,8 +78,8 @@ public struct RepoReviewOrchestrator: JobHandler {
         guard let scanned = scan.result, let archive = scanned["archive_ptr"]?.stringValue else {
             throw RepoError("the scan returned no archive")
         }
-        let files = try RepoReportWorker.decode([RepoFile].self, scanned["files"] ?? .array([]))
-        var notes = (scanned["notes"]).flatMap { try? RepoReportWorker.decode([String].self, $0) } ?? []
+        let files = try (scanned["files"] ?? .array([])).decode(as: [RepoFile].self)
+        var notes = (try? scanned["notes"]?.decode(as: [String].self)) ?? []
 
         let sast = try await child("sast", "job.repo.sast", .object(["archive_ptr": .string(archive), "files": scanned["files"] ?? .array([])]), job)
         let partition = try await child("partition", "job.repo.partition", .object([
@@ -87,7 +87,7 @@ public struct RepoReviewOrchestrator: JobHandler {
             "batch_size": .number(Double(input.batch_size.flatMap { $0 > 0 ? $0 : nil } ?? settings.batchSize)),
             "max_batches": .number(Double(input.max_batches.flatMap { $0 > 0 ? $0 : nil } ?? settings.maxBatches)),
         ]), job)
-        let plan = try RepoReportWorker.decode(PartitionPlan.self, partition.result ?? .null)
+        let plan = try (partition.result ?? .null).decode(as: PartitionPlan.self)
         if !plan.skipped.isEmpty { notes.append("\(plan.skipped.count) files beyond the review limits were not reviewed") }
 
         let byPath = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
@@ -106,9 +106,8 @@ public struct RepoReviewOrchestrator: JobHandler {
         let done = try await Self.bounded(work, limit: settings.parallel) { item -> Done in
             switch item {
             case .lint(let id, let files):
-                let encoded = try JSONEncoder().encode(files)
                 let lint = try? await child("lint-\(id)", "job.repo.lint", .object([
-                    "archive_ptr": .string(archive), "batch_id": .string(id), "files": JSONValue.parse(encoded) ?? .array([]),
+                    "archive_ptr": .string(archive), "batch_id": .string(id), "files": try JSONValue(encoding: files),
                 ]), job)
                 return .lint(lint.map { "redis://res:\($0.id)" })
             case .file(let index, let file):

@@ -33,13 +33,14 @@ public struct RepoReportWorker: JobHandler {
 
     public func handle(_ job: JobInput) async throws -> Data {
         let input = try RepoInput.decode(Input.self, from: job)
-        let sast = try await load(input.sast_ptr)?["findings"].flatMap { try? Self.decode([SastFinding].self, $0) } ?? []
+        let sastResult = try await load(input.sast_ptr)
+        let sast = (try? sastResult?["findings"]?.decode(as: [SastFinding].self)) ?? []
         var lint: [ReviewReport.LintFinding] = []
         var lintSkipped: [String] = []
         for pointer in input.lint_ptrs ?? [] {
             guard let result = try await load(pointer) else { continue }
-            lint += result["findings"].flatMap { try? Self.decode([ReviewReport.LintFinding].self, $0) } ?? []
-            lintSkipped += result["skipped"].flatMap { try? Self.decode([String].self, $0) } ?? []
+            lint += (try? result["findings"]?.decode(as: [ReviewReport.LintFinding].self)) ?? []
+            lintSkipped += (try? result["skipped"]?.decode(as: [String].self)) ?? []
         }
         var files: [ReviewReport.FileReview] = []
         for file in input.files {
@@ -73,9 +74,5 @@ public struct RepoReportWorker: JobHandler {
     private func load(_ pointer: String?) async throws -> JSONValue? {
         guard let pointer, !pointer.isEmpty, let bytes = try await store.blob(pointer: pointer) else { return nil }
         return JSONValue.parse(bytes)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue) throws -> T {
-        try JSONDecoder().decode(T.self, from: try JSONEncoder().encode(value))
     }
 }
