@@ -1,23 +1,35 @@
+import AsyncHTTPClient
 import CoretexProtocol
 import Foundation
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
 /// A typed client of the gateway's HTTP API (gateway-api.md). It only speaks HTTP, so it works
 /// against any deployment; `ctx` and the console share it.
+///
+/// The transport is AsyncHTTPClient, not URLSession: FoundationNetworking loads libcurl and its
+/// two dozen libraries, which alone cost `ctx` more than its whole start-up budget, and it
+/// crashes when a failing request is cancelled (see `URLSession.uncancelledData`).
 public struct GatewayClient: Sendable {
     public let endpoint: GatewayEndpoint
-    let session: URLSession
     let timeout: TimeInterval
+    /// Replies larger than this are refused rather than held in memory.
+    static let maxReplyBytes = 64 << 20
+
+    /// One client for the process (it pools connections; the console reuses them every second).
+    /// No retrying of refused connections: a gateway that is down is reported at once, not after
+    /// the request's whole timeout.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public init(_ endpoint: GatewayEndpoint, timeout: TimeInterval = 15) {
         self.endpoint = endpoint
         self.timeout = timeout
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        self.session = URLSession(configuration: configuration)
     }
 
     // MARK: Jobs
@@ -109,26 +121,42 @@ public struct GatewayClient: Sendable {
 
     /// The reply body of a successful request.
     public func raw(_ method: String, _ path: String, query: [(String, String)], body: Data?) async throws -> Data {
-        guard let url = URL(string: endpoint.url + path + QueryString.encode(query)) else {
-            throw ClientError.unreachable(url: endpoint.url, detail: "invalid URL")
-        }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = method
+        var request = HTTPClientRequest(url: endpoint.url + path + QueryString.encode(query))
+        request.method = HTTPMethod(rawValue: method)
         if let body {
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            request.headers.add(name: "Content-Type", value: "application/json")
         }
-        if let key = endpoint.apiKey { request.setValue(key, forHTTPHeaderField: "X-API-Key") }
-        let data: Data
-        let response: URLResponse
+        if let key = endpoint.apiKey { request.headers.add(name: "X-API-Key", value: key) }
+        let status: Int
+        let reply: ByteBuffer
         do {
-            (data, response) = try await session.uncancelledData(for: request)
-        } catch let error as URLError {
-            throw ClientError.unreachable(url: endpoint.url, detail: error.localizedDescription)
+            let response = try await Self.http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            status = Int(response.status.code)
+            reply = try await response.body.collect(upTo: Self.maxReplyBytes)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ClientError.unreachable(url: endpoint.url, detail: Self.describe(error))
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let data = Data(reply.readableBytesView)
         guard (200..<300).contains(status) else { throw ClientError.from(status: status, body: Array(data)) }
         return data
+    }
+
+    /// A transport error in words (NIO's own descriptions are type dumps).
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as NIOConnectionError:
+            if let first = error.connectionErrors.first { return describe(first.error) }
+            return error.dnsAAAAError.map(describe) ?? error.dnsAError.map(describe) ?? "could not connect"
+        case let error as IOError: return String(cString: strerror(error.errnoCode))
+        case let error as HTTPClientError where error == .deadlineExceeded: return "no answer within the timeout"
+        case let error as HTTPClientError where error == .connectTimeout: return "connect timed out"
+        case let error as HTTPClientError where error == .remoteConnectionClosed: return "the gateway closed the connection"
+        case let error as HTTPClientError where error == .invalidURL || error == .emptyHost: return "invalid URL"
+        default: return "\(error)"
+        }
     }
 
     /// A path segment with `/` and other reserved characters escaped (job ids are free text).

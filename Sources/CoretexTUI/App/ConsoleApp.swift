@@ -58,7 +58,7 @@ public final class ConsoleApp: Sendable {
 
     private func poll() async {
         while !Task.isCancelled {
-            // A request to a gateway that died mid-answer can hang past URLSession's own
+            // A request to a gateway that died mid-answer can hang past the client's own
             // timeout; the console must notice anyway, so every refresh has a deadline.
             let finished = await Self.withDeadline(.seconds(6)) { await self.refresh() }
             if !finished { update { $0.connection = .down("gateway not answering") } }

@@ -13,7 +13,7 @@ extension URLSession {
     /// exactly what happens when a server goes away under concurrent requests (the console
     /// crashed this way when its gateway stopped). Here a cancelled caller gets
     /// `CancellationError` at once and the request is left to end on its own timeout.
-    public func uncancelledData(for request: URLRequest) async throws -> (Data, URLResponse) {
+    func uncancelledData(for request: URLRequest) async throws -> (Data, URLResponse) {
         let slot = ContinuationSlot<(Data, URLResponse)>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
