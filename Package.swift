@@ -108,7 +108,7 @@ let package = Package(
         // Linked with a static Swift runtime: resolving the shared Swift and Foundation libraries
         // was a third of `ctx`'s start-up time (the brief's budget is 30 ms).
         .executableTarget(name: "ctx", dependencies: ["CoretexCLI"], 
-                          swiftSettings: [.unsafeFlags(["-static-stdlib"])], linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+                          swiftSettings: [.unsafeFlags(["-static-stdlib"])], linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"])]),
 
         // A deterministic Ollama for tests and demos (the only external service Coretex fakes).
         .executableTarget(name: "fake-ollama", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
@@ -118,6 +118,7 @@ let package = Package(
             name: "coretex-bench",
             dependencies: [
                 "CoretexProtocol", "CoretexInfra", "CoretexTUI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

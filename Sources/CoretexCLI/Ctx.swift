@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoretexClient
 import Foundation
 
 /// The root of `ctx`. Every command speaks only the gateway's HTTP/WS API.
@@ -56,6 +57,7 @@ public enum CtxMain {
         // written; 130 is what shells expect from an interrupted command.
         signal(SIGINT) { _ in _exit(ExitStatus.interrupted.rawValue) }
         signal(SIGPIPE, SIG_IGN)
+        GatewayClient.prepare()
         do {
             var command = try Ctx.parseAsRoot(arguments)
             if var async = command as? any AsyncParsableCommand {

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import CoretexInfra
 import CoretexProtocol
 import Foundation
@@ -5,6 +6,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Histogram
 import Logging
+import NIOCore
 import Synchronization
 
 #if canImport(FoundationNetworking)
@@ -15,7 +17,8 @@ import FoundationNetworking
 /// jobs through the gateway, timing submit → result (seen on `sys.job.result`).
 ///
 /// 1. one HTTP client, one job at a time: latency percentiles;
-/// 2. many gRPC clients for a fixed time: jobs/s and latency under load;
+/// 2. many HTTP clients (keep-alive connections), then many gRPC clients, each for a fixed
+///    time: jobs/s and latency under load;
 /// plus Redis round trips per job, from the stack's own `coretex_redis_round_trips_total`.
 @main
 struct Bench {
@@ -47,6 +50,14 @@ struct Bench {
         report("single client, HTTP, \(sequentialJobs) jobs one at a time", single, elapsed: nil)
         print(String(format: "  Redis round trips per job: %.2f", Double(redisAfter - redisBefore) / Double(sequentialJobs)))
 
+        let cpu = CPUAccount(server: stack.server.pid)
+        var cpuBefore = cpu.sample()
+        let http = try await load(clients: clients, seconds: seconds, results: results) { try await stack.submitHTTP() }
+        report("\(clients) HTTP clients for \(seconds) s", http.histogram, elapsed: http.elapsed)
+        cpu.report(from: cpuBefore, to: cpu.sample(), jobs: http.histogram.totalCount)
+
+        cpuBefore = cpu.sample()
+
         let loaded = try await stack.withGRPC { api in
             try await load(clients: clients, seconds: seconds, results: results) {
                 var request = Coretex_V1_SubmitJobRequest()
@@ -56,6 +67,7 @@ struct Bench {
             }
         }
         report("\(clients) gRPC clients for \(seconds) s", loaded.histogram, elapsed: loaded.elapsed)
+        cpu.report(from: cpuBefore, to: cpu.sample(), jobs: loaded.histogram.totalCount)
 
         try await WorkflowBench.run(stack: stack)
         await ConsoleBench.run()
@@ -184,11 +196,21 @@ final class BenchStack: Sendable {
         throw BenchError("the stack did not come up; see \(directory)/coretex.log")
     }
 
+    /// The load generator's HTTP client: NIO, keep-alive, one connection per concurrent client
+    /// (URLSession's libcurl cost more CPU than the gateway's handling of the request).
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     func submitHTTP() async throws -> String {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(httpPort)/api/v1/jobs")!)
-        request.httpMethod = "POST"
-        request.httpBody = Data(#"{"topic":"job.echo","prompt":"bench"}"#.utf8)
-        let (data, _) = try await URLSession.shared.data(for: request)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(httpPort)/api/v1/jobs")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: #"{"topic":"job.echo","prompt":"bench"}"#))
+        let response = try await Self.http.execute(request, timeout: .seconds(30))
+        let data = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
         guard let id = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["job_id"] as? String else {
             throw BenchError("submit failed: \(String(decoding: data, as: UTF8.self))")
         }

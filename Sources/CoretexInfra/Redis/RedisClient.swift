@@ -7,7 +7,7 @@ import Synchronization
 public final class RedisClient: Sendable {
     private let connections: [RedisConnection]
     private let next = Atomic<Int>(0)
-    private let scripts = Mutex<[String: String]>([:])
+    private let scripts = Mutex<[Int: String]>([:])  // RedisScript.id → SHA
     public let url: RedisURL
 
     public init(url: RedisURL, poolSize: Int = 2) {
@@ -63,7 +63,7 @@ public final class RedisClient: Sendable {
             let reply = replies[replies.count - 1]
             if case .error(let text) = reply {
                 if text.hasPrefix("NOSCRIPT") {
-                    _ = scripts.withLock { $0.removeValue(forKey: script.source) }
+                    _ = scripts.withLock { $0.removeValue(forKey: script.id) }
                     continue
                 }
                 throw RedisError.server(text)
@@ -74,11 +74,11 @@ public final class RedisClient: Sendable {
     }
 
     private func load(_ script: RedisScript) async throws -> String {
-        if let sha = scripts.withLock({ $0[script.source] }) { return sha }
+        if let sha = scripts.withLock({ $0[script.id] }) { return sha }
         guard let sha = try await command("SCRIPT", "LOAD", script.source).text else {
             throw RedisError.server("SCRIPT LOAD returned no sha")
         }
-        scripts.withLock { $0[script.source] = sha }
+        scripts.withLock { $0[script.id] = sha }
         return sha
     }
 
@@ -106,7 +106,17 @@ public final class RedisClient: Sendable {
 }
 
 /// A Lua script run with EVALSHA.
-public struct RedisScript: Sendable, Hashable {
+///
+/// Scripts are identified by a number given at creation, not by their source: the client looks
+/// its SHA up on every call, and hashing a 4 KB source per state change showed in profiles.
+/// Create each script once (a `static let`).
+public struct RedisScript: Sendable {
     public let source: String
-    public init(_ source: String) { self.source = source }
+    let id: Int
+    private static let next = Atomic<Int>(0)
+
+    public init(_ source: String) {
+        self.source = source
+        id = Self.next.add(1, ordering: .relaxed).newValue
+    }
 }

@@ -10,10 +10,36 @@ public enum JSONValue: Sendable, Hashable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// Set (to `true`) in a decoder's `userInfo` when the source is JSON text, where every
+    /// scalar has exactly one type. Lenient decoders (YAML reads `30` as a string too) leave it
+    /// unset and get the careful order.
+    public static let fromJSON = CodingUserInfoKey(rawValue: "coretex.jsonvalue.from-json")!
+
+    /// A JSON decoder that sets `fromJSON`.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.userInfo[fromJSON] = true
+        return decoder
+    }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() {
             self = .null
+        } else if decoder.userInfo[Self.fromJSON] as? Bool == true {
+            // Each wrong guess costs a thrown error, so the common shapes go first: strings
+            // (most leaves), then objects (contexts and results).
+            if let s = try? c.decode(String.self) {
+                self = .string(s)
+            } else if let o = try? c.decode([String: JSONValue].self) {
+                self = .object(o)
+            } else if let n = try? c.decode(Double.self) {
+                self = .number(n)
+            } else if let b = try? c.decode(Bool.self) {
+                self = .bool(b)
+            } else {
+                self = .array(try c.decode([JSONValue].self))
+            }
         } else if let b = try? c.decode(Bool.self) {
             self = .bool(b)
         } else if let n = try? c.decode(Double.self) {
@@ -43,7 +69,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// Parses JSON text; nil when it is not JSON.
     public static func parse(_ data: some DataProtocol) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(data))
+        try? decoder().decode(JSONValue.self, from: Data(data))
     }
 
     /// Any Encodable value as JSON (a typed result about to be nested in a larger document).

@@ -84,7 +84,8 @@ public final class Gateway: Service, Sendable {
             logger: logger)
         let taps = try [
             bus.packets(Subjects.heartbeat, logger: logger),
-            bus.packets(Subjects.allJobs, logger: logger),
+            // Job events only matter to WebSocket clients; with none connected they are not decoded.
+            bus.packets(Subjects.allJobs, logger: logger, wanted: { [hub] in hub.count > 0 }),
         ]
         await seedWorkflows()
         logger.info("gateway listening", metadata: ["http": "\(address)", "auth": "\(settings.apiKey == nil ? "off" : "on")"])

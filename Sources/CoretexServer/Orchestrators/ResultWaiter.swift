@@ -12,11 +12,19 @@ final class ResultWaiter: Sendable {
         var continuation: CheckedContinuation<Coretex_Agent_V1_JobResult?, Never>?
     }
 
-    private let slots = Mutex<[String: Slot]>([:])
+    /// How many results are expected, readable without the slots' lock (it is read per result).
+    private final class Expected: Sendable {
+        let count = Atomic<Int>(0)
+    }
 
-    /// Subscribes now and delivers results until the bus closes.
+    private let slots = Mutex<[String: Slot]>([:])
+    private let expected = Expected()
+
+    /// Subscribes now and delivers results until the bus closes. Results arriving while
+    /// nothing is expected are skipped undecoded: an idle orchestrator costs nothing per job.
     init(bus: NATSBus, logger: Logger) throws {
-        let results = try bus.packets(Subjects.result, logger: logger)
+        let expected = self.expected
+        let results = try bus.packets(Subjects.result, logger: logger, wanted: { expected.count.load(ordering: .acquiring) > 0 })
         Task { [weak self] in
             for await (_, packet) in results {
                 guard let self else { return }
@@ -26,11 +34,17 @@ final class ResultWaiter: Sendable {
     }
 
     func expect(_ id: String) {
-        slots.withLock { $0[id] = $0[id] ?? Slot() }
+        slots.withLock {
+            $0[id] = $0[id] ?? Slot()
+            expected.count.store($0.count, ordering: .releasing)
+        }
     }
 
     func forget(_ id: String) {
-        let waiting = slots.withLock { $0.removeValue(forKey: id)?.continuation }
+        let waiting = slots.withLock { slots in
+            defer { expected.count.store(slots.count, ordering: .releasing) }
+            return slots.removeValue(forKey: id)?.continuation
+        }
         waiting?.resume(returning: nil)
     }
 

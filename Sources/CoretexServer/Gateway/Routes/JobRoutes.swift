@@ -89,7 +89,7 @@ extension Gateway {
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+            return try JSONValue.decoder().decode(T.self, from: Data(buffer: buffer))
         } catch let error as DecodingError {
             throw APIFailure.badRequest("invalid json: \(Self.describe(error))", code: "invalid_json")
         } catch {
