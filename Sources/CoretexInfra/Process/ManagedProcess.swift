@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -10,6 +11,10 @@ import Glibc
 /// Spawned with `posix_spawn` and a clean signal mask: threads of a Swift process (Dispatch,
 /// the test runner, NIO) block most signals, a child inherits that mask through
 /// `Foundation.Process`, and a `redis-server` that cannot see SIGTERM has to be killed.
+///
+/// Children still running when this process exits normally get a SIGTERM from an `atexit`
+/// handler, so an owner that was never released (a test that failed half-way, say) does not
+/// leave a stack running behind it.
 public final class ManagedProcess: @unchecked Sendable {
     // @unchecked: `exitStatus` is only touched under `lock`.
     public let pid: pid_t
@@ -55,7 +60,15 @@ public final class ManagedProcess: @unchecked Sendable {
         }
         guard status == 0 else { throw ProcessError.spawnFailed(executable, String(cString: strerror(status))) }
         self.pid = child
+        Self.running.withLock { _ = $0.insert(child) }
+        _ = Self.stopAtExit
     }
+
+    /// Children not yet seen to exit.
+    private static let running = Mutex<Set<pid_t>>([])
+    private static let stopAtExit: Void = {
+        atexit { for pid in ManagedProcess.running.withLock({ $0 }) { kill(pid, SIGTERM) } }
+    }()
 
     /// Whether the child is still alive (reaps it when it has exited).
     public var isRunning: Bool { reap(block: false) == nil }
@@ -71,6 +84,7 @@ public final class ManagedProcess: @unchecked Sendable {
         let result = waitpid(pid, &status, block ? 0 : WNOHANG)
         if result == pid || (result == -1 && errno == ECHILD) {
             exitStatus = status
+            _ = Self.running.withLock { $0.remove(pid) }
             return status
         }
         return nil
