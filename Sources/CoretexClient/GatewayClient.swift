@@ -10,7 +10,7 @@ import NIOPosix
 ///
 /// The transport is AsyncHTTPClient, not URLSession: FoundationNetworking loads libcurl and its
 /// two dozen libraries, which alone cost `ctx` more than its whole start-up budget, and it
-/// crashes when a failing request is cancelled (see `URLSession.uncancelledData`).
+/// crashed the console when a failing request was cancelled.
 public struct GatewayClient: Sendable {
     public let endpoint: GatewayEndpoint
     let timeout: TimeInterval
@@ -140,9 +140,11 @@ public struct GatewayClient: Sendable {
             let response = try await Self.http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
             status = Int(response.status.code)
             reply = try await response.body.collect(upTo: Self.maxReplyBytes)
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
+            // A caller that gave up (the console's refresh deadline, Ctrl-C) is not an outage.
+            if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled {
+                throw CancellationError()
+            }
             throw ClientError.unreachable(url: endpoint.url, detail: Self.describe(error))
         }
         let data = Data(reply.readableBytesView)
@@ -157,6 +159,7 @@ public struct GatewayClient: Sendable {
             if let first = error.connectionErrors.first { return describe(first.error) }
             return error.dnsAAAAError.map(describe) ?? error.dnsAError.map(describe) ?? "could not connect"
         case let error as IOError: return String(cString: strerror(error.errnoCode))
+        case is NIOTooManyBytesError: return "the reply is larger than \(maxReplyBytes >> 20) MiB"
         case let error as HTTPClientError where error == .deadlineExceeded: return "no answer within the timeout"
         case let error as HTTPClientError where error == .connectTimeout: return "connect timed out"
         case let error as HTTPClientError where error == .remoteConnectionClosed: return "the gateway closed the connection"
