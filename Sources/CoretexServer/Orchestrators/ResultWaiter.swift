@@ -12,19 +12,14 @@ final class ResultWaiter: Sendable {
         var continuation: CheckedContinuation<Coretex_Agent_V1_JobResult?, Never>?
     }
 
-    /// How many results are expected, readable without the slots' lock (it is read per result).
-    private final class Expected: Sendable {
-        let count = Atomic<Int>(0)
-    }
-
     private let slots = Mutex<[String: Slot]>([:])
-    private let expected = Expected()
 
     /// Subscribes now and delivers results until the bus closes. Results arriving while
     /// nothing is expected are skipped undecoded: an idle orchestrator costs nothing per job.
     init(bus: NATSBus, logger: Logger) throws {
-        let expected = self.expected
-        let results = try bus.packets(Subjects.result, logger: logger, wanted: { expected.count.load(ordering: .acquiring) > 0 })
+        let results = try bus.packets(Subjects.result, logger: logger, wanted: { [weak self] in
+            self?.slots.withLock { !$0.isEmpty } ?? false
+        })
         Task { [weak self] in
             for await (_, packet) in results {
                 guard let self else { return }
@@ -34,17 +29,11 @@ final class ResultWaiter: Sendable {
     }
 
     func expect(_ id: String) {
-        slots.withLock {
-            $0[id] = $0[id] ?? Slot()
-            expected.count.store($0.count, ordering: .releasing)
-        }
+        slots.withLock { $0[id] = $0[id] ?? Slot() }
     }
 
     func forget(_ id: String) {
-        let waiting = slots.withLock { slots in
-            defer { expected.count.store(slots.count, ordering: .releasing) }
-            return slots.removeValue(forKey: id)?.continuation
-        }
+        let waiting = slots.withLock { $0.removeValue(forKey: id)?.continuation }
         waiting?.resume(returning: nil)
     }
 
