@@ -61,6 +61,24 @@ import Testing
         }
     }
 
+    @Test func aWorkerStartsAJobAndReadsItsContextInOneCall() async throws {
+        try await withStore { store, _ throws in
+            try await store.create("j1", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil,
+                                   context: #"{"prompt":"hi"}"#)
+            try await store.apply("j1", StateChange(path: [.scheduled, .dispatched]))
+            let running = StateChange(to: .running, from: [.dispatched]).with("worker_id", "w1")
+            let started = try await store.apply("j1", running, reading: "redis://ctx:j1")
+            #expect(started.outcome == .applied(from: .dispatched))
+            #expect(started.blob.map { String(decoding: $0, as: UTF8.self) } == #"{"prompt":"hi"}"#)
+            #expect(try await store.meta("j1")["worker_id"] == "w1")
+            // A second start changes nothing but still reads; a missing blob or pointer reads nil.
+            let again = try await store.apply("j1", running, reading: "redis://ctx:j1")
+            #expect(again.outcome == .unchanged && again.blob != nil)
+            #expect(try await store.apply("j1", running, reading: "redis://ctx:gone").blob == nil)
+            #expect(try await store.apply("j1", running, reading: "not-a-pointer").blob == nil)
+        }
+    }
+
     @Test func unknownJobsAreNeverCreatedByALaterState() async throws {
         try await withStore { store, redis throws in
             #expect(try await store.apply("ghost", StateChange(to: .cancelled)) == .rejected(current: nil))
@@ -122,6 +140,22 @@ import Testing
             }
             #expect(try await redis.command("ZCARD", "job:deadline") == .integer(0))  // terminal jobs leave it
         }
+    }
+
+    @Test func recentKeepsTheNewestJobsUpToItsLimit() async throws {
+        let servers = try TestServers()
+        let redis = RedisClient(url: servers.redisURL)
+        defer { redis.close() }
+        var settings = StoreSettings()
+        settings.recentLimit = 3
+        let store = JobStore(redis: redis, settings: settings)
+        for i in 0..<5 {
+            try await store.create("j\(i)", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil)
+        }
+        // A later change of a kept job moves it to the front and keeps the limit.
+        try await store.apply("j2", StateChange(path: [.scheduled, .dispatched]))
+        try await store.apply("j2", StateChange(to: .succeeded))
+        #expect(try await store.recent(maxScore: nil, limit: 10).map(\.id) == ["j2", "j4", "j3"])
     }
 
     @Test func recentScoresAreUniqueSoPagingNeverSkips() async throws {

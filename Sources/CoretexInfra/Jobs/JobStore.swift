@@ -30,9 +30,29 @@ public struct JobStore: Sendable {
         try await applyReturningTopic(id, change, now: now, after: [])
     }
 
+    /// `apply`, also reading the blob behind `pointer` (nil when there is none) in the same
+    /// round trip: a worker starting a job needs both.
+    public func apply(_ id: String, _ change: StateChange, reading pointer: String, now: Date = Date()) async throws
+        -> (outcome: TransitionOutcome, blob: [UInt8]?)
+    {
+        let reads = JobKeys.key(fromPointer: pointer).map { [["GET", $0]] } ?? []
+        let (outcome, _, replies) = try await transition(id, change, now: now, after: [], then: reads)
+        return (outcome, replies.first?.bytes)
+    }
+
     /// `prelude`: commands sent in the same round trip, just before the transition.
     private func applyReturningTopic(_ id: String, _ change: StateChange, now: Date, after prelude: [[String]]) async throws
         -> (outcome: TransitionOutcome, topic: String?)
+    {
+        let (outcome, topic, _) = try await transition(id, change, now: now, after: prelude, then: [])
+        return (outcome, topic)
+    }
+
+    /// Runs the transition script with `prelude` just before it and `followUps` just after it,
+    /// all in one round trip.
+    private func transition(_ id: String, _ change: StateChange, now: Date, after prelude: [[String]],
+                            then followUps: [[String]]) async throws
+        -> (outcome: TransitionOutcome, topic: String?, followUps: [RedisValue])
     {
         let keys = [
             JobKeys.meta(id), JobKeys.state(id), JobKeys.recent, JobKeys.events(id), JobKeys.deadline,
@@ -56,13 +76,15 @@ public struct JobStore: Sendable {
             String(change.deadlineUnix ?? 0),
         ]
         for (field, value) in change.fields { args += [field, value] }
-        let reply = try await redis.eval(TransitionScript.script, keys: keys, args: args, after: prelude).array
+        let (script, after) = try await redis.eval(TransitionScript.script, keys: keys, args: args, after: prelude,
+                                                   then: followUps)
+        let reply = script.array
         let outcome = reply.first?.text ?? ""
         let current = reply.count > 1 ? JobState(rawValue: reply[1].text ?? "") : nil
         switch outcome {
-        case "applied": return (.applied(from: current), reply.count > 2 ? reply[2].text : nil)
-        case "unchanged": return (.unchanged, nil)
-        default: return (.rejected(current: current), nil)
+        case "applied": return (.applied(from: current), reply.count > 2 ? reply[2].text : nil, after)
+        case "unchanged": return (.unchanged, nil, after)
+        default: return (.rejected(current: current), nil, after)
         }
     }
 

@@ -62,13 +62,13 @@ enum TransitionScript {
         local finalIndex = 'job:index:' .. string.lower(final)
         redis.call('ZADD', finalIndex, now, id)
         redis.call('ZADD', KEYS[3], string.format('%d', score), id)
-        redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[6]) + 1))
+        -- Only a new job makes job:recent longer; later changes move it within.
+        if cur == '' then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[6]) + 1)) end
 
         for _, t in ipairs(targets) do redis.call('RPUSH', KEYS[4], nowText .. '|' .. t) end
         redis.call('EXPIRE', KEYS[4], ttl)
         redis.call('EXPIRE', KEYS[1], ttl)
-        local rp = redis.call('EXISTS', KEYS[6])
-        if rp == 1 then redis.call('EXPIRE', KEYS[6], ttl) end
+        -- KEYS[6] (legacy result_ptr) is only written with its own TTL, by the final change.
 
         if ARGV[8] == '1' then
           redis.call('ZREM', KEYS[5], id)

@@ -55,12 +55,21 @@ public final class RedisClient: Sendable {
     public func eval(_ script: RedisScript, keys: [String], args: [String], after prelude: [[String]] = []) async throws
         -> RedisValue
     {
+        try await eval(script, keys: keys, args: args, after: prelude, then: []).script
+    }
+
+    /// `eval` with `followUps` sent in the same round trip, right after the script; their
+    /// replies come back as values, errors included, as with `pipeline`.
+    public func eval(_ script: RedisScript, keys: [String], args: [String], after prelude: [[String]] = [],
+                     then followUps: [[String]]) async throws -> (script: RedisValue, followUps: [RedisValue])
+    {
         let argv = [String(keys.count)] + keys + args
         for _ in 0..<2 {
             let sha = try await load(script)
-            let replies = try await connection.send((prelude + [["EVALSHA", sha] + argv]).map { $0.map { Array($0.utf8) } })
-            for case .error(let text) in replies.dropLast() { throw RedisError.server(text) }
-            let reply = replies[replies.count - 1]
+            let commands = prelude + [["EVALSHA", sha] + argv] + followUps
+            let replies = try await connection.send(commands.map { $0.map { Array($0.utf8) } })
+            for case .error(let text) in replies.prefix(prelude.count) { throw RedisError.server(text) }
+            let reply = replies[prelude.count]
             if case .error(let text) = reply {
                 if text.hasPrefix("NOSCRIPT") {
                     _ = scripts.withLock { $0.removeValue(forKey: script.id) }
@@ -68,7 +77,7 @@ public final class RedisClient: Sendable {
                 }
                 throw RedisError.server(text)
             }
-            return reply
+            return (reply, Array(replies.suffix(followUps.count)))
         }
         throw RedisError.server("script could not be loaded")
     }

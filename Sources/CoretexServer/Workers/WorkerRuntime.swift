@@ -105,14 +105,14 @@ public final class WorkerRuntime: Service, Sendable {
         let request = packet.jobRequest
         let store = connections.store
         let started = ContinuousClock.now
-        // RUNNING now means "a worker started it" (the original wrote it before publishing).
-        async let running: TransitionOutcome? = try? store.apply(
-            request.jobID, StateChange(to: .running, from: [.dispatched]).with("worker_id", workerID))
-        async let context: [UInt8]? = try? store.blob(pointer: request.contextPtr)
-        var job = JobInput(request: request, context: await context.map { Data($0) }, workerID: workerID)
+        // RUNNING now means "a worker started it" (the original wrote it before publishing);
+        // the context is read in the same round trip.
+        let begun = try? await store.apply(
+            request.jobID, StateChange(to: .running, from: [.dispatched]).with("worker_id", workerID),
+            reading: request.contextPtr)
+        var job = JobInput(request: request, context: begun?.blob.map { Data($0) }, workerID: workerID)
         job.traceID = packet.traceID
         let input = job
-        _ = await running
 
         var result = Coretex_Agent_V1_JobResult()
         result.jobID = request.jobID
