@@ -9,11 +9,13 @@ public final class BusSubscription: AsyncSequence, @unchecked Sendable {
     private let subscription: OpaquePointer
     public let subject: String
 
-    init(connection: OpaquePointer, subject: String, queue: String?) throws {
+    /// `accept` is asked on nats.c's delivery thread as each message arrives; a message it
+    /// refuses is dropped there, before it is copied or any task is woken for it.
+    init(connection: OpaquePointer, subject: String, queue: String?, accept: (@Sendable () -> Bool)? = nil) throws {
         let (stream, continuation) = AsyncStream.makeStream(of: BusMessage.self)
         // Owned by the C side from here until the completion callback releases it: nats.c
         // guarantees the message handler does not run after that.
-        let sink = Unmanaged.passRetained(Sink(continuation)).toOpaque()
+        let sink = Unmanaged.passRetained(Sink(continuation, accept: accept)).toOpaque()
         var sub: OpaquePointer?
         let status: natsStatus =
             if let queue {
@@ -50,15 +52,21 @@ public final class BusSubscription: AsyncSequence, @unchecked Sendable {
 /// The Swift side of a subscription, reachable from nats.c's threads.
 private final class Sink: Sendable {
     let continuation: AsyncStream<BusMessage>.Continuation
-    init(_ continuation: AsyncStream<BusMessage>.Continuation) { self.continuation = continuation }
+    let accept: (@Sendable () -> Bool)?
+
+    init(_ continuation: AsyncStream<BusMessage>.Continuation, accept: (@Sendable () -> Bool)?) {
+        self.continuation = continuation
+        self.accept = accept
+    }
 }
 
 /// C callbacks cannot capture context; the sink arrives through the closure pointer.
 private let onMessage: natsMsgHandler = { _, _, msg, closure in
     guard let msg, let closure else { return }
-    let message = BusMessage(nats: msg)
-    natsMsg_Destroy(msg)
-    Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue().continuation.yield(message)
+    defer { natsMsg_Destroy(msg) }
+    let sink = Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue()
+    if let accept = sink.accept, !accept() { return }
+    sink.continuation.yield(BusMessage(nats: msg))
 }
 
 private let onComplete: natsOnCompleteCB = { closure in

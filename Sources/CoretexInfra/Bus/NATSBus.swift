@@ -86,8 +86,13 @@ public final class NATSBus: @unchecked Sendable {
 
     /// Subscribes to `subject`, in `queue` group when given (one member of the group gets
     /// each message). Iterate the returned subscription to receive; `unsubscribe()` ends it.
-    public func subscribe(_ subject: String, queue: String? = nil) throws -> BusSubscription {
-        try BusSubscription(connection: connection, subject: subject, queue: queue)
+    /// `accept`, when given, is asked as each message arrives, on nats.c's thread: a listener
+    /// that is often idle drops messages there for nearly nothing. (A queue-group member that
+    /// refuses a message loses it for the whole group.)
+    public func subscribe(_ subject: String, queue: String? = nil, accept: (@Sendable () -> Bool)? = nil) throws
+        -> BusSubscription
+    {
+        try BusSubscription(connection: connection, subject: subject, queue: queue, accept: accept)
     }
 
     /// Sends a request and waits for one reply.

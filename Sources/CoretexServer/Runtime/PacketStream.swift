@@ -6,23 +6,18 @@ import Metrics
 /// Decodes the packets of a subscription. Bytes that are not a BusPacket are dropped, logged
 /// and counted in `coretex_bus_invalid_packets_total{subject}`; they never reach a handler.
 ///
-/// `wanted` lets a listener that is often idle (the WebSocket tap with no client connected, an
-/// orchestrator with no child under way) skip messages before paying for their decoding.
 struct PacketStream: AsyncSequence, Sendable {
     typealias Element = (subject: String, packet: Coretex_Agent_V1_BusPacket)
 
     let subscription: BusSubscription
     let logger: Logger
-    var wanted: @Sendable () -> Bool = { true }
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var base: BusSubscription.AsyncIterator
         let logger: Logger
-        let wanted: @Sendable () -> Bool
 
         mutating func next() async -> Element? {
             while let message = await base.next() {
-                guard wanted() else { continue }
                 if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: message.data) {
                     return (message.subject, packet)
                 }
@@ -36,16 +31,18 @@ struct PacketStream: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: subscription.makeAsyncIterator(), logger: logger, wanted: wanted)
+        AsyncIterator(base: subscription.makeAsyncIterator(), logger: logger)
     }
 }
 
 extension NATSBus {
-    /// Subscribes and decodes packets (see `PacketStream`); messages arriving while `wanted`
-    /// is false are skipped undecoded.
+    /// Subscribes and decodes packets (see `PacketStream`). `wanted` lets a listener that is
+    /// often idle (the WebSocket tap with no client connected, an orchestrator with no child
+    /// under way) drop messages as they arrive, before they are copied, decoded or handed to
+    /// a task: it is asked on nats.c's delivery thread, so it must be quick.
     func packets(_ subject: String, queue: String? = nil, logger: Logger,
-                 wanted: @escaping @Sendable () -> Bool = { true }) throws -> PacketStream {
-        PacketStream(subscription: try subscribe(subject, queue: queue), logger: logger, wanted: wanted)
+                 wanted: (@Sendable () -> Bool)? = nil) throws -> PacketStream {
+        PacketStream(subscription: try subscribe(subject, queue: queue, accept: wanted), logger: logger)
     }
 
     /// Publishes a packet; failures are logged (the bus buffers while reconnecting, so a
