@@ -36,6 +36,28 @@ import Testing
         let bytes: [UInt8] = [0, 1, 2, 255, 0, 10]
         try await redis.commandBytes([Array("SET".utf8), Array("bin".utf8), bytes])
         #expect(try await redis.command("GET", "bin").bytes == bytes)
+        // Arguments are written as length-prefixed bulk strings: line breaks, protocol-looking
+        // text, non-ASCII, empty and large values all arrive as sent.
+        let awkward = ["", "a\r\nb", "*1\r\n$4\r\nPING\r\n", "héllo wörld ✓", String(repeating: "x", count: 1 << 20)]
+        for (i, value) in awkward.enumerated() {
+            let key = "awkward:\(i)"
+            let replies = try await redis.pipeline([["SET", key, value], ["GET", key], ["STRLEN", key]])
+            #expect(replies[1].text == value)
+            #expect(replies[2] == .integer(value.utf8.count))
+        }
+        #expect(try await redis.command("DBSIZE").int == 1 + awkward.count)  // nothing was read as an extra command
+    }
+
+    @Test func commandsAfterAScriptShareItsRoundTrip() async throws {
+        let servers = try TestServers()
+        let redis = RedisClient(url: servers.redisURL)
+        defer { redis.close() }
+        let script = RedisScript("return redis.call('INCR', KEYS[1])")
+        let (counted, after) = try await redis.eval(script, keys: ["n"], args: [], after: [["SET", "n", "41"]],
+                                                    then: [["GET", "n"], ["LPUSH", "n", "x"]])
+        #expect(counted == .integer(42))
+        #expect(after.first?.text == "42")
+        if case .error(let text) = after.last { #expect(text.contains("WRONGTYPE")) } else { Issue.record("expected an error reply") }
     }
 
     @Test func concurrentCallersShareRoundTrips() async throws {

@@ -31,12 +31,17 @@ public final class RedisClient: Sendable {
 
     @discardableResult
     public func command(_ args: [String]) async throws -> RedisValue {
-        try await commandBytes(args.map { Array($0.utf8) })
+        try await check(connection.send(RedisCommands([args]))[0])
     }
 
     @discardableResult
     public func commandBytes(_ args: [[UInt8]]) async throws -> RedisValue {
-        let reply = try await connection.send([args])[0]
+        var command = RedisCommands()
+        command.append(bytes: args)
+        return try await check(connection.send(command)[0])
+    }
+
+    private func check(_ reply: RedisValue) throws -> RedisValue {
         if case .error(let text) = reply { throw RedisError.server(text) }
         return reply
     }
@@ -45,7 +50,7 @@ public final class RedisClient: Sendable {
     /// `.error` values (one failing command does not hide the others' results).
     public func pipeline(_ commands: [[String]]) async throws -> [RedisValue] {
         if commands.isEmpty { return [] }
-        return try await connection.send(commands.map { $0.map { Array($0.utf8) } })
+        return try await connection.send(RedisCommands(commands))
     }
 
     /// Runs a Lua script atomically. The script is loaded once per client and invoked by its
@@ -67,7 +72,7 @@ public final class RedisClient: Sendable {
         for _ in 0..<2 {
             let sha = try await load(script)
             let commands = prelude + [["EVALSHA", sha] + argv] + followUps
-            let replies = try await connection.send(commands.map { $0.map { Array($0.utf8) } })
+            let replies = try await connection.send(RedisCommands(commands))
             for case .error(let text) in replies.prefix(prelude.count) { throw RedisError.server(text) }
             let reply = replies[prelude.count]
             if case .error(let text) = reply {

@@ -11,7 +11,7 @@ import Synchronization
 /// On an I/O error the batch fails with `RedisError.connection` and the next batch reconnects.
 final class RedisConnection: Sendable {
     private struct Pending: Sendable {
-        let commands: [[[UInt8]]]
+        let commands: RedisCommands
         let continuation: CheckedContinuation<[RedisValue], any Error>
     }
 
@@ -35,7 +35,7 @@ final class RedisConnection: Sendable {
 
     /// Sends the commands as one pipeline and returns their replies in order. Server error
     /// replies come back as `.error` values; the caller decides whether they are fatal.
-    func send(_ commands: [[[UInt8]]]) async throws -> [RedisValue] {
+    func send(_ commands: RedisCommands) async throws -> [RedisValue] {
         try await withCheckedThrowingContinuation { continuation in
             let accepted = state.withLock { state -> Bool in
                 guard !state.stopped else { return false }
@@ -105,13 +105,11 @@ final class RedisConnection: Sendable {
         // Commands never wait forever on a dead server.
         tv = timeval(tv_sec: 5, tv_usec: 0)
         redisSetTimeout(c, tv)
-        var setup: [[[UInt8]]] = []
-        if let password = url.password {
-            setup.append(([url.username, password].compactMap { $0 }).reduce(into: [Array("AUTH".utf8)]) { $0.append(Array($1.utf8)) })
-        }
-        if url.database != 0 { setup.append([Array("SELECT".utf8), Array(String(url.database).utf8)]) }
+        var setup: [[String]] = []
+        if let password = url.password { setup.append(["AUTH"] + [url.username, password].compactMap { $0 }) }
+        if url.database != 0 { setup.append(["SELECT", String(url.database)]) }
         for command in setup {
-            switch execute([command], on: c) {
+            switch execute([RedisCommands([command])], on: c) {
             case .success(let replies):
                 if case .error(let text) = replies.first {
                     redisFree(c)
@@ -126,8 +124,7 @@ final class RedisConnection: Sendable {
     }
 
     private func run(_ batch: [Pending], on c: UnsafeMutablePointer<redisContext>) -> Result<[[RedisValue]], RedisError> {
-        let all = batch.flatMap(\.commands)
-        switch execute(all, on: c) {
+        switch execute(batch.map(\.commands), on: c) {
         case .failure(let error): return .failure(error)
         case .success(let replies):
             var out: [[RedisValue]] = []
@@ -140,14 +137,19 @@ final class RedisConnection: Sendable {
         }
     }
 
-    private func execute(_ commands: [[[UInt8]]], on c: UnsafeMutablePointer<redisContext>) -> Result<[RedisValue], RedisError> {
-        for command in commands {
-            let status = Self.append(command, to: c)
+    /// Writes every command, then reads one reply per command.
+    private func execute(_ commands: [RedisCommands], on c: UnsafeMutablePointer<redisContext>) -> Result<[RedisValue], RedisError> {
+        var total = 0
+        for part in commands {
+            let status = part.bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(c, $0.baseAddress, $0.count) }
+            }
             if status != REDIS_OK { return .failure(.connection(String(cString: coretex_redis_errstr(c)))) }
+            total += part.count
         }
         var replies: [RedisValue] = []
-        replies.reserveCapacity(commands.count)
-        for _ in commands {
+        replies.reserveCapacity(total)
+        for _ in 0..<total {
             var raw: UnsafeMutableRawPointer?
             guard redisGetReply(c, &raw) == REDIS_OK, let raw else {
                 let text = coretex_redis_err(c) != 0 ? String(cString: coretex_redis_errstr(c)) : "no reply"
@@ -157,26 +159,6 @@ final class RedisConnection: Sendable {
             freeReplyObject(raw)
         }
         return .success(replies)
-    }
-
-    private static func append(_ args: [[UInt8]], to c: UnsafeMutablePointer<redisContext>) -> Int32 {
-        // redisAppendCommandArgv copies the arguments, so the buffers only need to live for the call.
-        var pointers: [UnsafePointer<CChar>?] = []
-        var lengths: [Int] = []
-        pointers.reserveCapacity(args.count)
-        let storage = args.map { arg -> UnsafeMutableBufferPointer<CChar> in
-            let buffer = UnsafeMutableBufferPointer<CChar>.allocate(capacity: max(arg.count, 1))
-            arg.withUnsafeBytes { raw in
-                if let base = raw.baseAddress { memcpy(buffer.baseAddress!, base, arg.count) }
-            }
-            return buffer
-        }
-        defer { storage.forEach { $0.deallocate() } }
-        for (buffer, arg) in zip(storage, args) {
-            pointers.append(UnsafePointer(buffer.baseAddress))
-            lengths.append(arg.count)
-        }
-        return redisAppendCommandArgv(c, Int32(args.count), &pointers, lengths)
     }
 
     private static func value(_ reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
