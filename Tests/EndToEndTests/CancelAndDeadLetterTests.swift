@@ -74,6 +74,8 @@ import Testing
         let entry = try #require(entries.first { $0["job_id"] as? String == id })
         #expect(entry["topic"] as? String == "job.echo")
         #expect(entry["status"] as? String == "JOB_STATUS_FAILED")
+        let createdAt = try #require(entry["created_at"] as? String)
+        #expect((try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(createdAt)) != nil, "created_at \(createdAt) is not an RFC 3339 time")
 
         let (status, body) = try await stack.post("/api/v1/dlq/\(id)/retry", json: "")
         #expect(status == 200)
