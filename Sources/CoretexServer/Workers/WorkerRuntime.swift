@@ -16,7 +16,9 @@ public final class WorkerRuntime: Service, Sendable {
     let explicitID: String?
     let logger: Logger
     let heartbeatInterval: Duration
-    private let inFlight = Mutex<[String: Task<Void, Never>]>([:])
+    /// Jobs under way by id; `start` numbers them so a job's task removes only its own entry.
+    private let inFlight = Mutex<[String: (start: Int, task: Task<Void, Never>)]>([:])
+    private let starts = Atomic<Int>(0)
     private let claimed = Mutex<WorkerIdentity?>(nil)
     /// Set at shutdown: jobs cancelled then end FAILED ("worker shutting down"), so they can be
     /// retried, not CANCELLED as if an operator had asked.
@@ -46,57 +48,56 @@ public final class WorkerRuntime: Service, Sendable {
         let shared = try bus.packets(spec.topic, queue: spec.queueGroup, logger: logger)
         let direct = try bus.packets(Subjects.worker(identity.id), logger: logger)
         let cancels = try bus.packets(Subjects.cancel, logger: logger)
-        let (jobs, intake) = AsyncStream.makeStream(of: Coretex_Agent_V1_BusPacket.self)
+        let slots = JobSlots(spec.maxParallelJobs)
         logger.info("worker started", metadata: ["pool": "\(spec.pool)", "topic": "\(spec.topic)"])
 
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for source in [shared, direct] {
-                    group.addTask {
-                        for await (_, packet) in source where packet.jobRequest.jobID != "" { intake.yield(packet) }
-                    }
+                    group.addTask { await self.take(source, slots: slots, workerID: identity.id, logger: logger) }
                 }
                 group.addTask {
                     for await (_, packet) in cancels { self.cancel(packet.jobRequest, logger: logger) }
                 }
                 group.addTask { await self.heartbeats(identity, logger: logger) }
-                group.addTask { await self.execute(jobs, workerID: identity.id, logger: logger) }
             }
+            // Deliveries have ended: wait for the jobs under way (cancelled, so they end FAILED).
+            for (_, task) in self.inFlight.withLock({ Array($0.values) }) { await task.value }
         } onGracefulShutdown: {
             shared.subscription.unsubscribe()
             direct.subscription.unsubscribe()
             cancels.subscription.unsubscribe()
-            intake.finish()
             self.stopping.store(true, ordering: .relaxed)
-            for task in self.inFlight.withLock({ Array($0.values) }) { task.cancel() }
+            for (_, task) in self.inFlight.withLock({ Array($0.values) }) { task.cancel() }
         }
         await identity.release(connections.redis)
         logger.info("worker stopped")
     }
 
-    /// Runs jobs as they come, at most `maxParallelJobs` at a time; the rest wait their turn.
-    private func execute(_ jobs: AsyncStream<Coretex_Agent_V1_BusPacket>, workerID: String, logger: Logger) async {
-        await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for await packet in jobs {
-                if running >= max(spec.maxParallelJobs, 1) {
-                    await group.next()
-                    running -= 1
+    /// Starts jobs from `source` as they come, each in its own task, while a slot is free
+    /// (`maxParallelJobs` in all); the rest wait their turn. One task per job, started where
+    /// the delivery arrives: every hop between tasks costs a thread wake-up.
+    private func take(_ source: PacketStream, slots: JobSlots, workerID: String, logger: Logger) async {
+        for await (_, packet) in source where packet.jobRequest.jobID != "" {
+            await slots.acquire()
+            let id = packet.jobRequest.jobID
+            let start = starts.add(1, ordering: .relaxed).newValue
+            inFlight.withLock { jobs in
+                // Created under the lock, so the task's own removal waits until it is listed.
+                let task = Task {
+                    await self.run(packet, workerID: workerID, logger: logger)
+                    self.inFlight.withLock { if $0[id]?.start == start { $0[id] = nil } }
+                    slots.release()
                 }
-                let id = packet.jobRequest.jobID
-                let task = Task { await self.run(packet, workerID: workerID, logger: logger) }
-                inFlight.withLock { $0[id] = task }
-                group.addTask {
-                    await task.value
-                    self.inFlight.withLock { if $0[id] == task { $0[id] = nil } }
-                }
-                running += 1
+                jobs[id] = (start, task)
+                // A job delivered just before shutdown starts cancelled (it ends FAILED, retryable).
+                if stopping.load(ordering: .relaxed) { task.cancel() }
             }
         }
     }
 
     private func cancel(_ request: Coretex_Agent_V1_JobRequest, logger: Logger) {
-        guard let task = inFlight.withLock({ $0[request.jobID] }) else { return }
+        guard let task = inFlight.withLock({ $0[request.jobID]?.task }) else { return }
         logger.info("cancelling job", metadata: ["job": "\(request.jobID)", "reason": "\(request.env["cancel_reason"] ?? "")"])
         task.cancel()
     }
