@@ -28,14 +28,20 @@ struct RedisCommands: Sendable {
         count += 1
         bytes.append(UInt8(ascii: "*"))
         bytes.append(contentsOf: String(arguments).utf8)
-        bytes.append(contentsOf: [13, 10])
+        lineEnd()
     }
 
     private mutating func bulk(_ arg: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "$"))
         bytes.append(contentsOf: String(arg.count).utf8)
-        bytes.append(contentsOf: [13, 10])
+        lineEnd()
         bytes.append(contentsOf: arg)
-        bytes.append(contentsOf: [13, 10])
+        lineEnd()
+    }
+
+    /// CR LF, appended byte by byte (an array literal here would be allocated per argument).
+    private mutating func lineEnd() {
+        bytes.append(13)
+        bytes.append(10)
     }
 }

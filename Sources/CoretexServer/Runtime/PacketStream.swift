@@ -5,7 +5,6 @@ import Metrics
 
 /// Decodes the packets of a subscription. Bytes that are not a BusPacket are dropped, logged
 /// and counted in `coretex_bus_invalid_packets_total{subject}`; they never reach a handler.
-///
 struct PacketStream: AsyncSequence, Sendable {
     typealias Element = (subject: String, packet: Coretex_Agent_V1_BusPacket)
 
