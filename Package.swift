@@ -123,7 +123,7 @@ let package = Package(
             name: "coretex-bench",
             dependencies: [
                 "CoretexProtocol", "CoretexInfra", "CoretexTUI",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import CoretexInfra
 import CoretexProtocol
 import Foundation
@@ -39,12 +38,13 @@ struct Bench {
         print("coretex bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, stack, NATS, Redis and load generator on one machine")
 
         // Warm up (connections, scripts, JIT-free but caches).
-        for _ in 0..<200 { _ = try await results.run { try await stack.submitHTTP() } }
+        let connection = try await stack.submitConnection()
+        for _ in 0..<200 { _ = try await results.run { try await connection.submit() } }
 
         let redisBefore = try await stack.redisRoundTrips()
         var single = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         for _ in 0..<sequentialJobs {
-            single.record(try await results.run { try await stack.submitHTTP() })
+            single.record(try await results.run { try await connection.submit() })
         }
         let redisAfter = try await stack.redisRoundTrips()
         report("single client, HTTP, \(sequentialJobs) jobs one at a time", single, elapsed: nil)
@@ -52,19 +52,23 @@ struct Bench {
 
         let cpu = CPUAccount(server: stack.server.pid)
         var cpuBefore = cpu.sample()
-        let http = try await load(clients: clients, seconds: seconds, results: results) { try await stack.submitHTTP() }
+        connection.close()
+        let http = try await load(clients: clients, seconds: seconds, results: results) {
+            let connection = try await stack.submitConnection()
+            return { try await connection.submit() }
+        }
         report("\(clients) HTTP clients for \(seconds) s", http.histogram, elapsed: http.elapsed)
         cpu.report(from: cpuBefore, to: cpu.sample(), jobs: http.histogram.totalCount)
 
         cpuBefore = cpu.sample()
 
         let loaded = try await stack.withGRPC { api in
-            try await load(clients: clients, seconds: seconds, results: results) {
+            try await load(clients: clients, seconds: seconds, results: results) { { @Sendable in
                 var request = Coretex_V1_SubmitJobRequest()
                 request.topic = "job.echo"
                 request.prompt = "bench"
                 return try await api.submitJob(request).jobID
-            }
+            } }
         }
         report("\(clients) gRPC clients for \(seconds) s", loaded.histogram, elapsed: loaded.elapsed)
         cpu.report(from: cpuBefore, to: cpu.sample(), jobs: loaded.histogram.totalCount)
@@ -81,7 +85,9 @@ struct Bench {
         }
     }
 
-    static func load(clients: Int, seconds: Int, results: ResultWatcher, submit: @escaping @Sendable () async throws -> String)
+    /// `connect` gives each client its submit function (its own connection, for HTTP).
+    static func load(clients: Int, seconds: Int, results: ResultWatcher,
+                     connect: @escaping @Sendable () async throws -> @Sendable () async throws -> String)
         async throws -> (histogram: Histogram<UInt64>, elapsed: Double)
     {
         let end = ContinuousClock.now + .seconds(seconds)
@@ -89,6 +95,7 @@ struct Bench {
         let merged = try await withThrowingTaskGroup(of: Histogram<UInt64>.self) { group in
             for _ in 0..<clients {
                 group.addTask {
+                    let submit = try await connect()
                     var h = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
                     while ContinuousClock.now < end { h.record(try await results.run(submit)) }
                     return h
@@ -197,25 +204,16 @@ final class BenchStack: Sendable {
         throw BenchError("the stack did not come up; see \(directory)/coretex.log")
     }
 
-    /// The load generator's HTTP client: NIO, keep-alive, one connection per concurrent client
-    /// (URLSession's libcurl cost more CPU than the gateway's handling of the request).
-    static let http: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+    /// A keep-alive connection submitting echo jobs (one per concurrent client).
+    func submitConnection() async throws -> SubmitConnection {
+        try await SubmitConnection.connect(port: httpPort, body: #"{"topic":"job.echo","prompt":"bench"}"#)
+    }
 
+    /// Submits one echo job on a connection of its own.
     func submitHTTP() async throws -> String {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(httpPort)/api/v1/jobs")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: #"{"topic":"job.echo","prompt":"bench"}"#))
-        let response = try await Self.http.execute(request, timeout: .seconds(30))
-        let data = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
-        guard let id = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["job_id"] as? String else {
-            throw BenchError("submit failed: \(String(decoding: data, as: UTF8.self))")
-        }
-        return id
+        let connection = try await submitConnection()
+        defer { connection.close() }
+        return try await connection.submit()
     }
 
     func withGRPC<T: Sendable>(_ body: @Sendable (Coretex_V1_CoretexApi.Client<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
