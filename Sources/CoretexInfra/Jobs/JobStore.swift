@@ -59,14 +59,17 @@ public struct JobStore: Sendable {
             JobKeys.resultPtr(id), JobKeys.dlqEntry(id), JobKeys.dlqIndex, JobKeys.result(id),
             JobKeys.trace(change.traceID ?? ""),
         ]
+        // First ranks trimmed (scripts get numbers as text; see `TransitionScript`).
+        let recentTrim = String(-(settings.recentLimit + 1))
+        let terminalTrim = String(-(settings.terminalIndexLimit + 1))
         var args = [
             id,
             change.path.map(\.rawValue).joined(separator: ","),
             change.from.map { $0?.rawValue ?? "~" }.joined(separator: ","),
             String(Int64(now.timeIntervalSince1970 * 1_000_000)),
             String(settings.metaTTL),
-            String(settings.recentLimit),
-            String(settings.terminalIndexLimit),
+            recentTrim,
+            terminalTrim,
             change.target.isTerminal ? "1" : "0",
             try change.deadLetter.map(Self.encode) ?? "",
             String(settings.dlqLimit),
