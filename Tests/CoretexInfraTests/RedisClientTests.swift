@@ -48,6 +48,26 @@ import Testing
         #expect(try await redis.command("DBSIZE").int == 1 + awkward.count)  // nothing was read as an extra command
     }
 
+    /// Lengths and counts are written digit by digit: every digit-count boundary must arrive intact.
+    @Test func lengthsAndKeyCountsAtDigitBoundaries() async throws {
+        let servers = try TestServers()
+        let redis = RedisClient(url: servers.redisURL)
+        defer { redis.close() }
+        for length in [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 10_000, 100_000] {
+            let value = String(repeating: "v", count: length)
+            let replies = try await redis.pipeline([["SET", "len:\(length)", value], ["STRLEN", "len:\(length)"]])
+            #expect(replies[1] == .integer(length))
+        }
+        let counted = RedisScript("return {#KEYS, #ARGV, KEYS[#KEYS] or '', ARGV[#ARGV] or ''}")
+        for keys in [0, 1, 9, 10, 11, 100] {
+            let names = (0..<keys).map { "key:\($0)" }
+            let args = (0..<(keys + 1)).map { "arg:\($0)" }
+            let reply = try await redis.eval(counted, keys: names, args: args).array
+            #expect(reply == [.integer(keys), .integer(keys + 1), .string(Array((names.last ?? "").utf8)),
+                              .string(Array((args.last ?? "").utf8))])
+        }
+    }
+
     @Test func commandsAfterAScriptShareItsRoundTrip() async throws {
         let servers = try TestServers()
         let redis = RedisClient(url: servers.redisURL)

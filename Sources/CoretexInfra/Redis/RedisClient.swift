@@ -68,11 +68,12 @@ public final class RedisClient: Sendable {
     public func eval(_ script: RedisScript, keys: [String], args: [String], after prelude: [[String]] = [],
                      then followUps: [[String]]) async throws -> (script: RedisValue, followUps: [RedisValue])
     {
-        let argv = [String(keys.count)] + keys + args
         for _ in 0..<2 {
             let sha = try await load(script)
-            let commands = prelude + [["EVALSHA", sha] + argv] + followUps
-            let replies = try await connection.send(RedisCommands(commands))
+            var commands = RedisCommands(prelude)
+            commands.appendEvalSHA(sha, keys: keys, args: args)
+            commands.append(contentsOf: followUps)
+            let replies = try await connection.send(commands)
             for case .error(let text) in replies.prefix(prelude.count) { throw RedisError.server(text) }
             let reply = replies[prelude.count]
             if case .error(let text) = reply {

@@ -1,6 +1,10 @@
 /// Commands already in the Redis wire protocol (RESP arrays of bulk strings), so a pipeline is
 /// one buffer handed to hiredis as is: no per-argument copies or format strings on the
 /// connection's thread (hiredis' `redisAppendCommandArgv` showed in profiles).
+///
+/// Encoding runs once per command on the caller's task, for every job several times, so it
+/// writes lengths digit by digit into a buffer sized up front instead of going through
+/// `String(Int)` and a growing array.
 struct RedisCommands: Sendable {
     private(set) var bytes: [UInt8] = []
     private(set) var count = 0
@@ -8,15 +12,17 @@ struct RedisCommands: Sendable {
     init() {}
 
     init(_ commands: [[String]]) {
+        bytes.reserveCapacity(commands.reduce(0) { $0 + Self.size(of: $1) })
         for command in commands { append(command) }
     }
 
     mutating func append(_ args: [String]) {
         header(args.count)
-        for arg in args {
-            var arg = arg  // withUTF8 may make a string contiguous in place
-            arg.withUTF8 { bulk($0) }
-        }
+        for arg in args { bulk(arg) }
+    }
+
+    mutating func append(contentsOf commands: [[String]]) {
+        for command in commands { append(command) }
     }
 
     mutating func append(bytes args: [[UInt8]]) {
@@ -24,19 +30,63 @@ struct RedisCommands: Sendable {
         for arg in args { arg.withUnsafeBufferPointer { bulk($0) } }
     }
 
+    /// `EVALSHA sha <number of keys> keys… args…`, without assembling the argument list first.
+    mutating func appendEvalSHA(_ sha: String, keys: [String], args: [String]) {
+        bytes.reserveCapacity(bytes.count + Self.size(of: keys) + Self.size(of: args) + 80)
+        header(3 + keys.count + args.count)
+        bulk("EVALSHA")
+        bulk(sha)
+        bytes.append(UInt8(ascii: "$"))
+        decimal(Self.digits(keys.count))
+        lineEnd()
+        decimal(keys.count)
+        lineEnd()
+        for key in keys { bulk(key) }
+        for arg in args { bulk(arg) }
+    }
+
     private mutating func header(_ arguments: Int) {
         count += 1
         bytes.append(UInt8(ascii: "*"))
-        bytes.append(contentsOf: String(arguments).utf8)
+        decimal(arguments)
         lineEnd()
+    }
+
+    private mutating func bulk(_ arg: String) {
+        var arg = arg  // withUTF8 may make a string contiguous in place
+        arg.withUTF8 { bulk($0) }
     }
 
     private mutating func bulk(_ arg: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "$"))
-        bytes.append(contentsOf: String(arg.count).utf8)
+        decimal(arg.count)
         lineEnd()
         bytes.append(contentsOf: arg)
         lineEnd()
+    }
+
+    /// A non-negative number in decimal.
+    private mutating func decimal(_ value: Int) {
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(48 + rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    private static func digits(_ value: Int) -> Int {
+        var n = 1
+        var v = value
+        while v >= 10 { v /= 10; n += 1 }
+        return n
+    }
+
+    /// Bytes of a command, a little generously (headers of up to 14 bytes per argument).
+    private static func size(of args: [String]) -> Int {
+        args.reduce(16) { $0 + $1.utf8.count + 14 }
     }
 
     /// CR LF, appended byte by byte (an array literal here would be allocated per argument).
