@@ -69,6 +69,16 @@ import Testing
         ("job.echo", "job.echo", true),
         ("job.echo", "job.echo2", false),
         ("*.*.*", "job.chat.simple", true),
+        // `literal*` patterns take a prefix test; it must agree with the general matcher.
+        ("job.*", "job.a/b", false),
+        ("job.*", "job", false),
+        ("*", "", true),
+        ("*", "job.echo", true),
+        ("job.ch*", "job.chat", true),
+        ("job.ch**", "job.chat", true),
+        ("j*b.*", "job.chat", true),
+        ("job.é*", "job.éclair", true),
+        ("job.e\u{301}*", "job.éclair", false),  // scalars, not canonical equivalence, as in Go
     ])
     func goPathMatchSemantics(pattern: String, name: String, expected: Bool) {
         #expect(TopicPattern(pattern).matches(name) == expected)

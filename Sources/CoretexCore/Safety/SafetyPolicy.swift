@@ -12,10 +12,13 @@ import Yams
 /// ```
 public struct SafetyPolicy: Sendable, Equatable {
     public struct Tenant: Sendable, Equatable, Decodable {
-        public var allowTopics: [String]
-        public var denyTopics: [String]
+        public var allowTopics: [String] { didSet { allowPatterns = Self.compile(allowTopics) } }
+        public var denyTopics: [String] { didSet { denyPatterns = Self.compile(denyTopics) } }
         public var allowedRepoHosts: [String]
         public var maxConcurrentJobs: Int
+        /// The topic lists, trimmed and compiled once (every job is checked against them).
+        fileprivate private(set) var allowPatterns: [TopicPattern]
+        fileprivate private(set) var denyPatterns: [TopicPattern]
 
         public init(allowTopics: [String] = [], denyTopics: [String] = [],
                     allowedRepoHosts: [String] = [], maxConcurrentJobs: Int = 0) {
@@ -23,6 +26,12 @@ public struct SafetyPolicy: Sendable, Equatable {
             self.denyTopics = denyTopics
             self.allowedRepoHosts = allowedRepoHosts
             self.maxConcurrentJobs = maxConcurrentJobs
+            allowPatterns = Self.compile(allowTopics)
+            denyPatterns = Self.compile(denyTopics)
+        }
+
+        static func compile(_ patterns: [String]) -> [TopicPattern] {
+            patterns.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map(TopicPattern.init)
         }
 
         enum CodingKeys: String, CodingKey {
@@ -36,6 +45,8 @@ public struct SafetyPolicy: Sendable, Equatable {
             denyTopics = try c.decodeIfPresent([String].self, forKey: .denyTopics) ?? []
             allowedRepoHosts = try c.decodeIfPresent([String].self, forKey: .allowedRepoHosts) ?? []
             maxConcurrentJobs = try c.decodeIfPresent(Int.self, forKey: .maxConcurrentJobs) ?? 0
+            allowPatterns = Self.compile(allowTopics)
+            denyPatterns = Self.compile(denyTopics)
         }
     }
 
@@ -62,16 +73,18 @@ public struct SafetyPolicy: Sendable, Equatable {
     /// The decision with no policy file loaded (only the fixed checks apply).
     public static func check(policy: SafetyPolicy?, topic rawTopic: String, tenant rawTenant: String,
                              effectiveConfig: String? = nil) -> Decision {
-        let topic = rawTopic.trimmingCharacters(in: .whitespacesAndNewlines)
-        var tenant = rawTenant.trimmingCharacters(in: .whitespacesAndNewlines)
+        let topic = trimmed(rawTopic)
+        var tenant = trimmed(rawTenant)
         if tenant.isEmpty, let policy { tenant = policy.defaultTenant.trimmingCharacters(in: .whitespaces) }
         if tenant.isEmpty { return .deny("missing tenant") }
         if topic.isEmpty { return .deny("missing topic") }
         if !topic.hasPrefix("job.") { return .deny("unsupported topic") }
 
         if let policy, let rules = policy.tenants[tenant] ?? policy.tenants[policy.defaultTenant] ?? policy.tenants["default"] {
-            if matchesAny(rules.denyTopics, topic) { return .deny("topic '\(topic)' denied by tenant policy") }
-            if !rules.allowTopics.isEmpty, !matchesAny(rules.allowTopics, topic) {
+            if rules.denyPatterns.contains(where: { $0.matches(topic) }) {
+                return .deny("topic '\(topic)' denied by tenant policy")
+            }
+            if !rules.allowTopics.isEmpty, !rules.allowPatterns.contains(where: { $0.matches(topic) }) {
                 return .deny("topic '\(topic)' not allowed by tenant policy")
             }
         }
@@ -90,10 +103,15 @@ public struct SafetyPolicy: Sendable, Equatable {
     }
 
     private static func matchesAny(_ patterns: [String], _ topic: String) -> Bool {
-        patterns.contains { raw in
-            let p = raw.trimmingCharacters(in: .whitespaces)
-            return !p.isEmpty && TopicPattern(p).matches(topic)
-        }
+        Tenant.compile(patterns).contains { $0.matches(topic) }
+    }
+
+    /// Without spaces around it; the usual, untrimmed case costs no Foundation call.
+    private static func trimmed(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return text }
+        let space = CharacterSet.whitespacesAndNewlines
+        if !space.contains(first), !space.contains(last) { return text }
+        return text.trimmingCharacters(in: space)
     }
 
     private struct File: Decodable {

@@ -2,13 +2,31 @@
 /// policy files were written for: `*` matches any run of characters except `/` (so it crosses
 /// `.`: `job.*` matches `job.chat.simple`), `?` one non-`/` character, `[...]` a class with
 /// ranges and `^` negation, `\` escapes. A malformed pattern matches nothing.
+///
+/// The safety kernel matches every job's topic against its tenant's patterns, so a pattern is
+/// split into scalars once, and the common shape `literal*` (`job.*`) is a prefix test.
 public struct TopicPattern: Sendable, Equatable {
     public let pattern: String
+    private let scalars: [Unicode.Scalar]
+    /// The literal before a final `*` when that star is the pattern's only metacharacter.
+    private let prefix: [Unicode.Scalar]?
 
-    public init(_ pattern: String) { self.pattern = pattern }
+    public init(_ pattern: String) {
+        self.pattern = pattern
+        scalars = Array(pattern.unicodeScalars)
+        let head = scalars.dropLast()
+        prefix = scalars.last == "*" && !head.contains(where: { "*?[\\".unicodeScalars.contains($0) }) ? Array(head) : nil
+    }
+
+    public static func == (a: TopicPattern, b: TopicPattern) -> Bool { a.pattern == b.pattern }
 
     public func matches(_ name: String) -> Bool {
-        Self.match(Array(pattern.unicodeScalars), 0, Array(name.unicodeScalars), 0) ?? false
+        if let prefix {
+            let s = name.unicodeScalars
+            guard s.starts(with: prefix) else { return false }
+            return !s.dropFirst(prefix.count).contains("/")
+        }
+        return Self.match(scalars, 0, Array(name.unicodeScalars), 0) ?? false
     }
 
     /// nil = malformed pattern.
