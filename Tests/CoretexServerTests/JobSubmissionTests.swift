@@ -1,5 +1,6 @@
 import CoretexCore
 import CoretexProtocol
+import Foundation
 import Testing
 
 @testable import CoretexServer
@@ -48,6 +49,27 @@ import Testing
         #expect(stored["priority"] == .string("BATCH"))
         #expect(stored["tenant_id"] == .string("default"))
         #expect(stored["context"] == .object(["k": .number(1)]))
+    }
+
+    /// The stored context is written by hand when there is no `context` member; it must say what
+    /// the encoder says, for any text.
+    @Test(arguments: ["hi", "quote \" backslash \\ slash / tab \t nl \n cr \r", "nul \u{0} bell \u{7} us \u{1F}",
+                      "héllo ✓ 𝄞 e\u{301}", "</script>", ""])
+    func handWrittenContextSaysWhatTheEncoderSays(text: String) throws {
+        let stored = JobSubmission.StoredContext(
+            prompt: text, adapter_id: text, priority: "batch", topic: "job.echo", created_at: "2026-12-01T00:00:00Z",
+            tenant_id: text, context: nil)
+        let encoded = String(decoding: try JSONEncoder.sorted.encode(stored), as: UTF8.self)
+        #expect(stored.json.hasPrefix(#"{"adapter_id":"#))
+        #expect(try #require(JSONValue.parse(Array(stored.json.utf8))) == JSONValue.parse(Array(encoded.utf8)))
+        let response = SubmitJobResponse(jobID: text, traceID: "t-\(text)")
+        let responseEncoded = try JSONEncoder.sorted.encode(response)
+        #expect(try #require(JSONValue.parse(Array(response.jsonText.utf8))) == JSONValue.parse(responseEncoded))
+    }
+
+    @Test func submitResponseIsTheEncodersTextForIDs() throws {
+        let response = SubmitJobResponse(jobID: "0b9c6f52-4c1e-4f4e-9d59-3f0d2c7f1a10", traceID: "7e0f4a1c-2b3d-4e5f-8a9b-0c1d2e3f4a5b")
+        #expect(response.jsonText == String(decoding: try JSONEncoder.sorted.encode(response), as: UTF8.self))
     }
 
     @Test func defaults() throws {

@@ -84,21 +84,33 @@ struct JobSubmission: Sendable {
         r.budget.maxTotalTokens = maxTotal
         r.budget.deadlineMs = deadline
 
-        struct StoredContext: Encodable {
-            var prompt: String
-            var adapter_id: String
-            var priority: String
-            var topic: String
-            var created_at: String
-            var tenant_id: String
-            var context: JSONValue?
-        }
         let stored = StoredContext(
             prompt: prompt, adapter_id: body.adapterID ?? "", priority: body.priority ?? "", topic: topic,
             created_at: UnixTime.rfc3339(now, fractional: false), tenant_id: org,
             context: body.context == .null ? nil : body.context)
-        let context = String(decoding: (try? JSONEncoder.sorted.encode(stored)) ?? Data(), as: UTF8.self)
-        return JobSubmission(request: r, traceID: traceID, context: context)
+        return JobSubmission(request: r, traceID: traceID, context: stored.json)
+    }
+
+    /// What `ctx:<job_id>` holds.
+    struct StoredContext: Encodable {
+        var prompt: String
+        var adapter_id: String
+        var priority: String
+        var topic: String
+        var created_at: String
+        var tenant_id: String
+        var context: JSONValue?
+
+        /// The JSON, keys sorted. Without a `context` member (most jobs) it is written by hand:
+        /// the encoder was most of the cost of building a job.
+        var json: String {
+            guard context == nil else {
+                return String(decoding: (try? JSONEncoder.sorted.encode(self)) ?? Data(), as: UTF8.self)
+            }
+            let q = JSONText.quoted
+            return #"{"adapter_id":\#(q(adapter_id)),"created_at":\#(q(created_at)),"priority":\#(q(priority)),"#
+                + #""prompt":\#(q(prompt)),"tenant_id":\#(q(tenant_id)),"topic":\#(q(topic))}"#
+        }
     }
 
     static func parsePriority(_ text: String?) throws(APIFailure) -> Coretex_Agent_V1_JobPriority {
