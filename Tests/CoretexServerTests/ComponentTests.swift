@@ -133,5 +133,16 @@ import Testing
         #expect(registry.finished("a"))
         #expect(!registry.finished("a"))
         #expect(registry.snapshot().first?.activeJobs == 2)
+        // A job dispatched again (to another worker) counts once, against the new one.
+        var other = hb
+        other.workerID = "w2"
+        other.activeJobs = 0
+        registry.record(other)
+        registry.dispatched("b", to: "w2")
+        #expect(registry.snapshot().map(\.activeJobs) == [1, 1])
+        // A dead worker's dispatches stop counting once it is swept, and come back to nothing.
+        registry.sweep(at: Date().addingTimeInterval(31))
+        registry.record(hb)
+        #expect(registry.snapshot().map(\.activeJobs) == [1])  // the heartbeat's own figure
     }
 }

@@ -9,9 +9,10 @@ public final class BusSubscription: AsyncSequence, @unchecked Sendable {
     private let subscription: OpaquePointer
     public let subject: String
 
-    /// `accept` is asked on nats.c's delivery thread as each message arrives; a message it
-    /// refuses is dropped there, before it is copied or any task is woken for it.
-    init(connection: OpaquePointer, subject: String, queue: String?, accept: (@Sendable () -> Bool)? = nil) throws {
+    /// `accept` is asked on nats.c's delivery thread as each message arrives, with its bytes; a
+    /// message it refuses is dropped there, before it is copied or any task is woken for it.
+    init(connection: OpaquePointer, subject: String, queue: String?,
+         accept: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil) throws {
         let (stream, continuation) = AsyncStream.makeStream(of: BusMessage.self)
         // Owned by the C side from here until the completion callback releases it: nats.c
         // guarantees the message handler does not run after that.
@@ -52,9 +53,9 @@ public final class BusSubscription: AsyncSequence, @unchecked Sendable {
 /// The Swift side of a subscription, reachable from nats.c's threads.
 private final class Sink: Sendable {
     let continuation: AsyncStream<BusMessage>.Continuation
-    let accept: (@Sendable () -> Bool)?
+    let accept: (@Sendable (UnsafeRawBufferPointer) -> Bool)?
 
-    init(_ continuation: AsyncStream<BusMessage>.Continuation, accept: (@Sendable () -> Bool)?) {
+    init(_ continuation: AsyncStream<BusMessage>.Continuation, accept: (@Sendable (UnsafeRawBufferPointer) -> Bool)?) {
         self.continuation = continuation
         self.accept = accept
     }
@@ -65,7 +66,10 @@ private let onMessage: natsMsgHandler = { _, _, msg, closure in
     guard let msg, let closure else { return }
     defer { natsMsg_Destroy(msg) }
     let sink = Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue()
-    if let accept = sink.accept, !accept() { return }
+    if let accept = sink.accept {
+        let data = UnsafeRawBufferPointer(start: natsMsg_GetData(msg), count: Int(natsMsg_GetDataLength(msg)))
+        if !accept(data) { return }
+    }
     sink.continuation.yield(BusMessage(nats: msg))
 }
 

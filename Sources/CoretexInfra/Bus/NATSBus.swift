@@ -86,13 +86,25 @@ public final class NATSBus: @unchecked Sendable {
 
     /// Subscribes to `subject`, in `queue` group when given (one member of the group gets
     /// each message). Iterate the returned subscription to receive; `unsubscribe()` ends it.
-    /// `accept`, when given, is asked as each message arrives, on nats.c's thread: a listener
-    /// that is often idle drops messages there for nearly nothing. (A queue-group member that
-    /// refuses a message loses it for the whole group.)
-    public func subscribe(_ subject: String, queue: String? = nil, accept: (@Sendable () -> Bool)? = nil) throws
+    /// `accept`, when given, is asked as each message arrives, with its bytes, on nats.c's
+    /// thread: a listener that is often idle, or wants few of the messages, drops the rest
+    /// there for nearly nothing. (A queue-group member that refuses a message loses it for the
+    /// whole group.)
+    public func subscribe(_ subject: String, queue: String? = nil,
+                          accept: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil) throws -> BusSubscription {
+        try BusSubscription(connection: connection, subject: subject, queue: queue, accept: accept)
+    }
+
+    /// Hands each message's bytes to `handler` on nats.c's delivery thread and nothing to a
+    /// task: for bookkeeping that takes microseconds and never blocks. The subscription
+    /// yields nothing; keep it to `unsubscribe()`.
+    public func observe(_ subject: String, handler: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) throws
         -> BusSubscription
     {
-        try BusSubscription(connection: connection, subject: subject, queue: queue, accept: accept)
+        try subscribe(subject) { bytes in
+            handler(bytes)
+            return false
+        }
     }
 
     /// Sends a request and waits for one reply.

@@ -85,7 +85,7 @@ public final class Gateway: Service, Sendable {
         let taps = try [
             bus.packets(Subjects.heartbeat, logger: logger),
             // Job events only matter to WebSocket clients; with none connected they are not decoded.
-            bus.packets(Subjects.allJobs, logger: logger, wanted: { [hub] in hub.count > 0 }),
+            bus.packets(Subjects.allJobs, logger: logger, wanted: { [hub] _ in hub.count > 0 }),
         ]
         await seedWorkflows()
         logger.info("gateway listening", metadata: ["http": "\(address)", "auth": "\(settings.apiKey == nil ? "off" : "on")"])

@@ -14,11 +14,13 @@ final class ResultWaiter: Sendable {
 
     private let slots = Mutex<[String: Slot]>([:])
 
-    /// Subscribes now and delivers results until the bus closes. Results arriving while
-    /// nothing is expected are skipped undecoded: an idle orchestrator costs nothing per job.
+    /// Subscribes now and delivers results until the bus closes. Only results for jobs it
+    /// waits for are decoded (the id is peeked on the bus's thread): an orchestrator costs
+    /// nearly nothing per job that is not its own.
     init(bus: NATSBus, logger: Logger) throws {
-        let results = try bus.packets(Subjects.result, logger: logger, wanted: { [weak self] in
-            self?.slots.withLock { !$0.isEmpty } ?? false
+        let results = try bus.packets(Subjects.result, logger: logger, wanted: { [weak self] bytes in
+            guard let self, self.slots.withLock({ !$0.isEmpty }), let id = BusPacketPeek.jobResultID(bytes) else { return false }
+            return self.slots.withLock { $0[id] != nil }
         })
         Task { [weak self] in
             for await (_, packet) in results {

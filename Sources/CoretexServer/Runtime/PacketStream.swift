@@ -37,10 +37,11 @@ struct PacketStream: AsyncSequence, Sendable {
 extension NATSBus {
     /// Subscribes and decodes packets (see `PacketStream`). `wanted` lets a listener that is
     /// often idle (the WebSocket tap with no client connected, an orchestrator with no child
-    /// under way) drop messages as they arrive, before they are copied, decoded or handed to
-    /// a task: it is asked on nats.c's delivery thread, so it must be quick.
+    /// under way), or wants few of the packets (see `BusPacketPeek`), drop messages as they
+    /// arrive, before they are copied, decoded or handed to a task: it is asked with the bytes
+    /// on nats.c's delivery thread, so it must be quick.
     func packets(_ subject: String, queue: String? = nil, logger: Logger,
-                 wanted: (@Sendable () -> Bool)? = nil) throws -> PacketStream {
+                 wanted: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil) throws -> PacketStream {
         PacketStream(subscription: try subscribe(subject, queue: queue, accept: wanted), logger: logger)
     }
 

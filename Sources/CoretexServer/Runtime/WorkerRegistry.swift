@@ -18,6 +18,15 @@ final class WorkerRegistry: Sendable {
         var workers: [String: Entry] = [:]
         /// Jobs dispatched by this process and not answered yet: job id → worker id.
         var outstanding: [String: String] = [:]
+        /// The same, counted per worker (placement reads it for every job).
+        var pending: [String: Int] = [:]
+
+        mutating func forget(_ jobID: String) -> Bool {
+            guard let worker = outstanding.removeValue(forKey: jobID) else { return false }
+            let left = (pending[worker] ?? 1) - 1
+            pending[worker] = left > 0 ? left : nil
+            return true
+        }
     }
 
     private let state = Mutex(State())
@@ -41,13 +50,11 @@ final class WorkerRegistry: Sendable {
     /// unanswered dispatches when they exceed what the last heartbeat said.
     func snapshot(at now: Date = Date()) -> [WorkerSnapshot] {
         state.withLock { s in
-            var pending: [String: Int] = [:]
-            for worker in s.outstanding.values { pending[worker, default: 0] += 1 }
-            return s.workers.values.filter { now.timeIntervalSince($0.seen) <= ttl }.map { e in
+            s.workers.values.filter { now.timeIntervalSince($0.seen) <= ttl }.map { e in
                 let hb = e.heartbeat
                 return WorkerSnapshot(
                     workerID: hb.workerID, pool: hb.pool,
-                    activeJobs: max(Int(hb.activeJobs), pending[hb.workerID] ?? 0),
+                    activeJobs: max(Int(hb.activeJobs), s.pending[hb.workerID] ?? 0),
                     maxParallelJobs: Int(hb.maxParallelJobs), cpuLoad: Double(hb.cpuLoad),
                     gpuUtilization: Double(hb.gpuUtilization), labels: hb.labels)
             }
@@ -55,13 +62,17 @@ final class WorkerRegistry: Sendable {
     }
 
     func dispatched(_ jobID: String, to workerID: String) {
-        state.withLock { $0.outstanding[jobID] = workerID }
+        state.withLock { s in
+            _ = s.forget(jobID)
+            s.outstanding[jobID] = workerID
+            s.pending[workerID, default: 0] += 1
+        }
     }
 
     /// A job was answered (or given up on); returns whether this process had dispatched it.
     @discardableResult
     func finished(_ jobID: String) -> Bool {
-        state.withLock { $0.outstanding.removeValue(forKey: jobID) != nil }
+        state.withLock { $0.forget(jobID) }
     }
 
     /// Drops dead workers and the dispatches still counted against them.
@@ -69,6 +80,7 @@ final class WorkerRegistry: Sendable {
         state.withLock { s in
             s.workers = s.workers.filter { now.timeIntervalSince($0.value.seen) <= ttl }
             s.outstanding = s.outstanding.filter { s.workers[$0.value] != nil }
+            s.pending = s.pending.filter { s.workers[$0.key] != nil }
         }
     }
 

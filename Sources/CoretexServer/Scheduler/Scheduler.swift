@@ -44,7 +44,11 @@ public final class Scheduler: Service, Sendable {
     public func run() async throws {
         let submits = try bus.packets(Subjects.submit, queue: Subjects.schedulerQueue, logger: logger)
         let results = try bus.packets(Subjects.result, queue: Subjects.schedulerQueue, logger: logger)
-        let allResults = try bus.packets(Subjects.result, logger: logger)
+        // Every replica's placement counts must hear of every result, not only of those its
+        // queue group hands it; the job id is all it needs, read on the bus's thread.
+        let allResults = try bus.observe(Subjects.result) { [registry] bytes in
+            if let id = BusPacketPeek.jobResultID(bytes) { registry.finished(id) }
+        }
         let heartbeats = try bus.packets(Subjects.heartbeat, logger: logger)
         let cancels = try bus.packets(Subjects.cancel, queue: Subjects.schedulerQueue, logger: logger)
         // The server has the subscriptions once this returns, so "started" means jobs published
@@ -62,11 +66,6 @@ public final class Scheduler: Service, Sendable {
                 }
                 group.addTask { await self.consume(results) { await self.handleResult($0) } }
                 group.addTask {
-                    for await (_, packet) in allResults {
-                        if case .jobResult(let r)? = packet.payload { self.registry.finished(r.jobID) }
-                    }
-                }
-                group.addTask {
                     for await (_, packet) in heartbeats {
                         guard case .heartbeat(let hb)? = packet.payload else { continue }
                         self.registry.record(hb)
@@ -79,7 +78,7 @@ public final class Scheduler: Service, Sendable {
         } onGracefulShutdown: {
             submits.subscription.unsubscribe()
             results.subscription.unsubscribe()
-            allResults.subscription.unsubscribe()
+            allResults.unsubscribe()
             heartbeats.subscription.unsubscribe()
             cancels.subscription.unsubscribe()
         }

@@ -28,7 +28,11 @@ public final class WorkflowEngineService: Service, Sendable {
     }
 
     public func run() async throws {
-        let results = try engine.connections.bus.packets(Subjects.result, queue: Self.queue, logger: logger)
+        // Only workflow steps' results matter here (their ids say so); the rest are let go on
+        // the bus's thread, undecoded. Bytes that cannot be peeked go on, to be counted.
+        let results = try engine.connections.bus.packets(Subjects.result, queue: Self.queue, logger: logger, wanted: { bytes in
+            BusPacketPeek.jobResultID(bytes).map { WorkflowJobID($0) != nil } ?? true
+        })
         let router = Router()
         router.get("/health") { _, _ in "ok" }
         let health = Application(
