@@ -19,6 +19,10 @@ public enum JSONText {
 
     /// `text` as a JSON string literal.
     public static func quoted(_ text: String) -> String {
+        // Most text (ids, topics, times, short prompts) needs no escape: quote it whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {
