@@ -19,6 +19,10 @@ public final class RedisClient: Sendable {
 
     public func close() { connections.forEach { $0.stop() } }
 
+    /// Round trips made so far (each a batch of commands written together and read back):
+    /// what the job path's budget of Redis round trips per job is counted in.
+    public var roundTrips: Int { connections.reduce(0) { $0 + $1.roundTrips.load(ordering: .relaxed) } }
+
     private var connection: RedisConnection {
         connections[next.wrappingAdd(1, ordering: .relaxed).oldValue % connections.count]
     }

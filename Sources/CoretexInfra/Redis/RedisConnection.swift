@@ -22,6 +22,8 @@ final class RedisConnection: Sendable {
 
     private let url: RedisURL
     private let connectTimeout: Double
+    /// Batches written and read back so far (see `RedisClient.roundTrips`).
+    let roundTrips = Atomic<Int>(0)
     private let state = Mutex(State())
     private let wakeup = DispatchSemaphore(value: 0)
 
@@ -81,6 +83,7 @@ final class RedisConnection: Sendable {
             }
             // One per batch written and read back: what `make bench` divides by jobs.
             Counter(label: "coretex_redis_round_trips_total").increment()
+            roundTrips.add(1, ordering: .relaxed)
             switch run(batch, on: context!) {
             case .success(let replies):
                 for (p, r) in zip(batch, replies) { p.continuation.resume(returning: r) }

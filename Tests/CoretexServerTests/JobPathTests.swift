@@ -1,0 +1,55 @@
+import CoretexCore
+import CoretexInfra
+import CoretexProtocol
+import CoretexTestSupport
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+@testable import CoretexServer
+
+/// The job path in one process (gateway submit, scheduler, echo worker sharing one set of
+/// connections, as in `dev`) against real NATS and Redis.
+@Suite(.serialized) struct JobPathTests {
+    /// The contract's budget: at most six Redis round trips per echo job, submit to SUCCEEDED
+    /// (today five: create, dispatch, start + context, result blob, finish).
+    @Test func anEchoJobCostsAtMostSixRedisRoundTrips() async throws {
+        let servers = try TestServers()
+        var env = ProcessInfo.processInfo.environment
+        env["NATS_URL"] = servers.natsURL
+        env["REDIS_URL"] = "redis://127.0.0.1:\(servers.redisPort)"
+        let settings = Settings(environment: env)
+        let logger = Logger(label: "test")
+        let c = try await Connections.open(settings: settings, logger: logger)
+        defer { c.close() }
+        let observer = RedisClient(url: servers.redisURL)  // the test's own reads are not counted
+        defer { observer.close() }
+        let pools = PoolRouting(topics: ["job.echo": "echo"])
+        let gateway = Gateway(connections: c, settings: settings, pools: pools, address: HostPort(host: "127.0.0.1", port: 0),
+                              logger: logger)
+        let services = ServiceGroup(
+            services: [
+                Scheduler(connections: c, pools: pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil), logger: logger),
+                WorkerRuntime(spec: .echo, handler: EchoWorker(), connections: c, logger: logger),
+            ],
+            logger: logger)
+        let running = Task { try await services.run() }
+        let store = JobStore(redis: observer)
+
+        func runJob() async throws -> String {
+            let id = try await gateway.submit(SubmitJobRequest(prompt: "hi", topic: "job.echo"), sender: "test").jobID
+            #expect(try await eventually { try await store.state(id) == .succeeded }, "job \(id) did not succeed")
+            return id
+        }
+        _ = try await runJob()  // the worker has been seen and its lease taken: only jobs from here on
+        let jobs = 20
+        let before = c.redis.roundTrips
+        for _ in 0..<jobs { _ = try await runJob() }
+        let perJob = Double(c.redis.roundTrips - before) / Double(jobs)
+        #expect(perJob <= 6, "\(perJob) Redis round trips per echo job")
+
+        await services.triggerGracefulShutdown()
+        try await running.value
+    }
+}
