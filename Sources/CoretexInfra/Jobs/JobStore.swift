@@ -66,7 +66,7 @@ public struct JobStore: Sendable {
             id,
             change.path.map(\.rawValue).joined(separator: ","),
             change.from.map { $0?.rawValue ?? "~" }.joined(separator: ","),
-            String(Int64(now.timeIntervalSince1970 * 1_000_000)),
+            String(max(Int64(now.timeIntervalSince1970 * 1_000_000), 1_000_000)),  // ≥ 7 digits (see the script)
             String(settings.metaTTL),
             recentTrim,
             terminalTrim,

@@ -15,7 +15,8 @@
 ///
 /// Every `redis.call` costs Redis a command lookup, an argv and a timing sample (about 2 µs
 /// here), and numbers passed to it are formatted with `%.17g`: so one HMGET reads what the
-/// change needs, fields go in one HSET and events in one RPUSH, and numbers travel as text.
+/// change needs, fields go in one HSET and events in one RPUSH, and numbers travel as text
+/// (the microsecond stamp has at least seven digits: seconds are all but its last six).
 enum TransitionScript {
     static let script = RedisScript(
         #"""
@@ -83,18 +84,14 @@ enum TransitionScript {
         local events = {}
         for i, t in ipairs(targets) do events[i] = now .. '|' .. t end
         redis.call('RPUSH', KEYS[4], unpack(events))
-        -- TTLs start when a job is created and restart when it ends: what is written between lives
-        -- at least as long (a job's deadline is far shorter than the meta TTL).
-        if created or terminal then
-          redis.call('EXPIRE', KEYS[4], ttl)
-          redis.call('EXPIRE', KEYS[1], ttl)
-        end
+        -- Every change renews the TTLs, as it renews the legacy state key's: a job may stay
+        -- unfinished longer than JOB_META_TTL, and its hash must not expire before that key.
+        redis.call('EXPIRE', KEYS[4], ttl)
+        redis.call('EXPIRE', KEYS[1], ttl)
 
         if terminal then
-          if seen[3] then
-            redis.call('ZREM', KEYS[5], id)
-            redis.call('HDEL', KEYS[1], 'deadline_unix')
-          end
+          redis.call('ZREM', KEYS[5], id)
+          if seen[3] then redis.call('HDEL', KEYS[1], 'deadline_unix') end
           redis.call('ZREMRANGEBYRANK', finalIndex, '0', ARGV[7])
           if ARGV[11] ~= '' then
             redis.call('SET', KEYS[9], ARGV[11], 'EX', ARGV[12], 'NX')
