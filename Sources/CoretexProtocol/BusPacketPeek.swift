@@ -3,8 +3,9 @@
 /// For listeners that see every result but act on few of them (the scheduler's placement
 /// counts, the workflow engine): they look on nats.c's delivery thread and let the rest go
 /// before anything is copied, decoded or handed to a task. It follows protobuf's rules for
-/// repeated fields (embedded messages merge, the last oneof member wins), so it agrees with
-/// the decoder on every well-formed packet; on bytes it cannot walk it answers nil.
+/// repeated fields (embedded messages merge, the last oneof member wins; a field with another
+/// wire type than its own is an unknown field that changes nothing), so wherever it answers,
+/// it says what the decoder would; on bytes it does not walk (groups, truncation) it answers nil.
 public enum BusPacketPeek {
     /// `job_result.job_id` (empty when unset) when the packet's payload is a job result; nil
     /// when it is another payload, none, or the bytes are not a well-formed message.
@@ -29,7 +30,7 @@ public enum BusPacketPeek {
                         return nil
                     }
                 }
-            case (10, _), (12, _), (13, _):  // another payload of the oneof replaces it
+            case (10, 2), (12, 2), (13, 2):  // another payload of the oneof replaces it
                 guard packet.skip(wire) else { return nil }
                 isResult = false
                 id = nil

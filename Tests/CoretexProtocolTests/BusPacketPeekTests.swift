@@ -66,7 +66,10 @@ struct BusPacketPeekTests {
         var withoutID = Coretex_Agent_V1_JobResult()
         withoutID.status = .failed
         let noID = Coretex_Agent_V1_BusPacket.result(withoutID, traceID: "", senderID: "").wireBytes
-        for bytes in [a + b, b + a, a + request, request + a, a + heartbeat + b, a + noID, noID + a, heartbeat + noID] {
+        // Oneof members with another wire type than their own are unknown fields: they change nothing.
+        let wrongWireTypes: [UInt8] = [0x50, 0x00, 0x5A, 0x00, 0x60, 0x01, 0x6D, 0, 0, 0, 0]
+        for bytes in [a + b, b + a, a + request, request + a, a + heartbeat + b, a + noID, noID + a, heartbeat + noID,
+                      a + wrongWireTypes, a + wrongWireTypes + b] {
             let expected = try? #require(Self.decoded(bytes))
             #expect(Self.peek(bytes) == expected, "\(bytes)")
         }
