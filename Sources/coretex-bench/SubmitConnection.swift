@@ -39,12 +39,25 @@ final class SubmitConnection: Sendable {
         return SubmitConnection(channel: channel, handler: handler, request: request)
     }
 
-    /// Submits the job and returns its id (the `job_id` of the 2xx response).
+    /// Submits the job and returns its id (the `job_id` of the 2xx response). Fails when the
+    /// connection is closed or the gateway does not answer within 30 s.
     func submit() async throws -> String {
-        let promise = channel.eventLoop.makePromise(of: String.self)
-        channel.eventLoop.execute { [self] in
+        let loop = channel.eventLoop
+        let promise = loop.makePromise(of: String.self)
+        loop.execute { [self] in
+            guard channel.isActive else {
+                promise.fail(BenchError("connection closed by the gateway"))
+                return
+            }
             handler.value.expect(promise)
-            channel.writeAndFlush(request, promise: nil)
+            let timeout = loop.scheduleTask(in: .seconds(30)) { [handler, channel] in
+                handler.value.fail(BenchError("no answer from the gateway in 30 s"))
+                channel.close(promise: nil)  // a late answer must not be taken for the next one's
+            }
+            promise.futureResult.whenComplete { _ in timeout.cancel() }
+            let written = loop.makePromise(of: Void.self)
+            written.futureResult.whenFailure { [handler] in handler.value.fail($0) }
+            channel.writeAndFlush(request, promise: written)
         }
         return try await promise.futureResult.get()
     }
@@ -78,14 +91,18 @@ private final class ResponseHandler: ChannelInboundHandler {
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        waiting?.fail(BenchError("connection closed by the gateway"))
+    /// Fails the response awaited, if any.
+    func fail(_ error: any Error) {
+        waiting?.fail(error)
         waiting = nil
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(BenchError("connection closed by the gateway"))
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        waiting?.fail(error)
-        waiting = nil
+        fail(error)
         context.close(promise: nil)
     }
 
