@@ -92,6 +92,22 @@ import Testing
         #expect(try await redis.command("GET", "key:499").text == "499")
     }
 
+    /// A server that stops answering fails the commands in flight after 5 s, not never; once
+    /// it answers again, the next command reconnects.
+    @Test func aFrozenServerFailsCommandsThenRecovers() async throws {
+        let servers = try TestServers()
+        let redis = RedisClient(url: servers.redisURL, poolSize: 1)
+        defer { redis.close() }
+        try await redis.ping()
+        let pid = try #require(servers.redisPID)
+        kill(pid, SIGSTOP)
+        await #expect(throws: RedisError.self) { try await redis.command("SET", "k", "v") }
+        kill(pid, SIGCONT)
+        #expect(await eventually { (try? await redis.ping()) != nil })
+        // The reply that came late on the old connection was not handed to anyone else.
+        #expect(try await redis.command("GET", "missing") == .null)
+    }
+
     @Test func reconnectsAfterTheServerRestarts() async throws {
         let servers = try TestServers()
         let redis = RedisClient(url: servers.redisURL, poolSize: 1)

@@ -23,6 +23,8 @@ public final class TestServers: @unchecked Sendable {
     public var redisURL: RedisURL { RedisURL(host: "127.0.0.1", port: redisPort) }
 
     public func stopRedis() { redis?.stop(); redis = nil }
+    /// For freezing the server (SIGSTOP) in tests of a store that stops answering.
+    public var redisPID: Int32? { redis?.pid }
     public func startRedis() throws { redis = try LocalServers.startRedis(port: redisPort, directory: directory) }
     public func stopNATS() { nats?.stop(); nats = nil }
     public func startNATS() throws { nats = try LocalServers.startNATS(port: natsPort, directory: directory) }
