@@ -1,6 +1,7 @@
 import Synchronization
 
-/// The store client: a small pool of auto-pipelining hiredis connections.
+/// The store client: a small pool of Redis connections whose concurrent callers share writes
+/// (see `RedisConnection`).
 ///
 /// Every method is safe to call from any task. A command that fails because the connection
 /// dropped throws `RedisError.connection`; the next call reconnects.
