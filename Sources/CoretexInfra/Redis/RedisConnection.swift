@@ -23,8 +23,11 @@ final class RedisConnection: Sendable {
     /// writing to its socket (a closed descriptor may be reused by the next connection).
     private final class Link: @unchecked Sendable {
         let context: UnsafeMutablePointer<redisContext>
-        var fd: Int32 { context.pointee.fd }
-        init(_ context: UnsafeMutablePointer<redisContext>) { self.context = context }
+        let fd: Int32
+        init(_ context: UnsafeMutablePointer<redisContext>) {
+            self.context = context
+            fd = context.pointee.fd
+        }
     }
 
     private struct State {
@@ -97,7 +100,8 @@ final class RedisConnection: Sendable {
     /// Sends the commands as one pipeline and returns their replies in order. Server error
     /// replies come back as `.error` values; the caller decides whether they are fatal.
     func send(_ commands: RedisCommands) async throws -> [RedisValue] {
-        try await withCheckedThrowingContinuation { continuation in
+        if commands.count == 0 { return [] }  // nothing would ever answer it
+        return try await withCheckedThrowingContinuation { continuation in
             let next = state.withLock { s -> Next in
                 guard !s.stopped else { return .refuse }
                 if !s.awaiting { s.lastProgress = .now }
@@ -112,7 +116,7 @@ final class RedisConnection: Sendable {
             case .refuse: continuation.resume(throwing: RedisError.connection("client closed"))
             case .connect: wakeup.signal()
             case .wait: break
-            case .write(let link, let bytes): write(bytes, to: link)
+            case .write(let link, let bytes): write(bytes, to: link, inline: true)
             }
         }
     }
@@ -127,10 +131,19 @@ final class RedisConnection: Sendable {
     // MARK: - writing (on the callers' threads)
 
     /// Writes `bytes`, then whatever was queued meanwhile, until the outbox is empty; the
-    /// caller holds `writing`, and gives it up here.
-    private func write(_ first: [UInt8], to link: Link) {
+    /// caller holds `writing`, and gives it up here. `inline`: the caller is a task on Swift's
+    /// cooperative pool, which may write a small batch or two itself but must not stay
+    /// blocked on a slow socket or keep writing for others: large or continuing writes go
+    /// on a dispatch thread.
+    private func write(_ first: [UInt8], to link: Link, inline: Bool) {
+        if inline, first.count > Self.inlineWriteLimit {
+            DispatchQueue.global().async { self.write(first, to: link, inline: false) }
+            return
+        }
         var bytes = first
+        var writes = 0
         while true {
+            writes += 1
             Counter(label: "coretex_redis_round_trips_total").increment()
             roundTrips.add(1, ordering: .relaxed)
             let written = Self.sendAll(bytes, to: link.fd)
@@ -145,9 +158,15 @@ final class RedisConnection: Sendable {
                 return s.takeOutbox()
             }
             guard let more else { return }
+            if inline, writes >= 2 || more.count > Self.inlineWriteLimit {
+                DispatchQueue.global().async { self.write(more, to: link, inline: false) }
+                return
+            }
             bytes = more
         }
     }
+
+    private static let inlineWriteLimit = 64 * 1024
 
     private static func sendAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
         bytes.withUnsafeBytes { buffer in
@@ -205,6 +224,7 @@ final class RedisConnection: Sendable {
                 replies = []
                 continue
             }
+            state.withLock { $0.lastProgress = .now }  // a large reply still arriving is progress
             if let error = deliver(buffer, count: n, from: link, into: &replies) {
                 close(link, error)
                 replies = []
@@ -244,12 +264,13 @@ final class RedisConnection: Sendable {
 
     /// Fails everything in flight on `link` with `error` and frees it, once no caller writes to it.
     private func close(_ link: Link, _ error: RedisError) {
-        let failed = state.withLock { s -> [Waiter] in
-            guard s.link === link else { return [] }
+        let failed = state.withLock { s -> [Waiter]? in
+            guard s.link === link else { return nil }
             s.link = nil
             s.outbox = []
             return s.takeWaiters()
         }
+        guard let failed else { return }  // closed already
         shutdown(link.fd, Int32(SHUT_RDWR))  // a write under way returns at once
         while state.withLock({ $0.writing }) { usleep(50) }
         redisFree(link.context)
@@ -275,7 +296,8 @@ final class RedisConnection: Sendable {
                 s.writing = true
                 return s.takeOutbox()
             }
-            if let queued { write(queued, to: link) }
+            // Written from another thread: this one goes back to reading the replies.
+            if let queued { DispatchQueue.global().async { self.write(queued, to: link, inline: false) } }
         }
     }
 
