@@ -63,6 +63,10 @@ import Testing
         #expect(s.gatewayHTTPAddr == ":8081")
         #expect(Settings(environment: [:]).apiKey == nil)
         #expect(Settings(environment: ["CORETEX_SUPER_SECRET_API_TOKEN": "a", "CORETEX_API_KEY": "b"]).apiKey == "a")
+        #expect(s.redisPoolSize == 2)
+        #expect(Settings(environment: ["REDIS_POOL_SIZE": "4"]).redisPoolSize == 4)
+        #expect(Settings(environment: ["REDIS_POOL_SIZE": "0"]).redisPoolSize == 2)
+        #expect(Settings(environment: ["REDIS_POOL_SIZE": "1000"]).redisPoolSize == 64)
     }
 
     @Test func addresses() {

@@ -25,6 +25,9 @@ public struct Settings: Sendable, Equatable {
     public var workerID: String?
     /// Largest accepted request body (`API_MAX_BODY_BYTES`, default 2 MiB as in the original).
     public var maxBodyBytes: Int
+    /// Redis connections per process (`REDIS_POOL_SIZE`, 2, at most 64). Concurrent commands
+    /// share a connection's writes, so more connections help only when one is saturated.
+    public var redisPoolSize: Int
 
     public init(environment env: [String: String] = ProcessInfo.processInfo.environment) {
         func value(_ name: String) -> String? {
@@ -55,6 +58,7 @@ public struct Settings: Sendable, Equatable {
         metaTTL = Self.ttl(env, seconds: "JOB_META_TTL_SECONDS", duration: "JOB_META_TTL") ?? 7 * 24 * 3600
         workerID = value("WORKER_ID")
         maxBodyBytes = positive("API_MAX_BODY_BYTES", 2 * 1024 * 1024)
+        redisPoolSize = min(positive("REDIS_POOL_SIZE", 2), 64)
     }
 
     /// API keys tolerate quoting from `.env` files: trim, strip quotes, trim again.

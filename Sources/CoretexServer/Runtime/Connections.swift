@@ -12,7 +12,7 @@ public struct Connections: Sendable {
     /// up yet: a control plane started before its bus should come up, not crash.
     public static func open(settings: Settings, logger: Logger) async throws -> Connections {
         let redisURL = try RedisURL(parsing: settings.redisURL)
-        let redis = RedisClient(url: redisURL, poolSize: 2)
+        let redis = RedisClient(url: redisURL, poolSize: settings.redisPoolSize)
         try await redis.waitUntilReachable { error, attempt in
             logger.warning("Redis not reachable, retrying",
                            metadata: ["url": "\(redisURL.display)", "error": "\(error)", "attempt": "\(attempt)"])
