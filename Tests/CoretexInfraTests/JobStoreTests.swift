@@ -142,6 +142,19 @@ import Testing
         }
     }
 
+    /// Every change renews the record's TTLs, not only creation and the end: a job that stays
+    /// unfinished for long must not lose its meta hash while its legacy state key lives on.
+    @Test func everyChangeRenewsTheRecordsTTLs() async throws {
+        try await withStore { store, redis throws in
+            try await store.create("long", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil)
+            for key in ["job:meta:long", "job:events:long", "job:state:long"] { try await redis.command("EXPIRE", key, "5") }
+            try await store.apply("long", StateChange(path: [.scheduled, .dispatched]))
+            for key in ["job:meta:long", "job:events:long", "job:state:long"] {
+                #expect((try await redis.command("TTL", key).int ?? -1) > 5, "\(key) was not renewed")
+            }
+        }
+    }
+
     @Test func recentKeepsTheNewestJobsUpToItsLimit() async throws {
         let servers = try TestServers()
         let redis = RedisClient(url: servers.redisURL)
