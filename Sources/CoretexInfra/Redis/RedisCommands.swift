@@ -1,6 +1,6 @@
 /// Commands already in the Redis wire protocol (RESP arrays of bulk strings), so a pipeline is
-/// one buffer handed to hiredis as is: no per-argument copies or format strings on the
-/// connection's thread (hiredis' `redisAppendCommandArgv` showed in profiles).
+/// one buffer written to the socket as is (`RedisConnection`): no per-argument copies or
+/// format strings at write time (hiredis' `redisAppendCommandArgv` showed in profiles).
 ///
 /// Encoding runs once per command on the caller's task, for every job several times, so it
 /// writes lengths digit by digit into a buffer sized up front instead of going through
@@ -36,11 +36,7 @@ struct RedisCommands: Sendable {
         header(3 + keys.count + args.count)
         bulk("EVALSHA")
         bulk(sha)
-        bytes.append(UInt8(ascii: "$"))
-        decimal(Self.digits(keys.count))
-        lineEnd()
-        decimal(keys.count)
-        lineEnd()
+        bulk(String(keys.count))
         for key in keys { bulk(key) }
         for arg in args { bulk(arg) }
     }
@@ -75,13 +71,6 @@ struct RedisCommands: Sendable {
             rest %= divisor
             divisor /= 10
         }
-    }
-
-    private static func digits(_ value: Int) -> Int {
-        var n = 1
-        var v = value
-        while v >= 10 { v /= 10; n += 1 }
-        return n
     }
 
     /// Bytes of a command, a little generously (headers of up to 14 bytes per argument).

@@ -41,7 +41,7 @@ final class RedisConnection: Sendable {
         /// A caller (or the reader, after connecting) is writing to the socket.
         var writing = false
         var stopped = false
-        /// When the oldest awaited reply was last waited on from scratch or a reply arrived.
+        /// When replies were last awaited from an idle start, or bytes last arrived.
         var lastProgress = ContinuousClock.now
 
         var awaiting: Bool { head < waiters.count }
@@ -69,7 +69,6 @@ final class RedisConnection: Sendable {
                 waiters.removeFirst(head)
                 head = 0
             }
-            lastProgress = .now
             return waiter
         }
     }
@@ -201,35 +200,30 @@ final class RedisConnection: Sendable {
                 if awaiting { connect() } else { wakeup.wait() }
                 continue
             }
-            var pfd = pollfd(fd: link.fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, 1000)
-            if ready == 0 {
-                let stalled = state.withLock { s in s.awaiting && ContinuousClock.now - s.lastProgress > Self.stallLimit }
-                if stalled {
-                    close(link, RedisError.connection("\(url.display): no reply in \(Self.stallLimit)"))
-                    replies = []
-                }
-                continue
-            }
-            if ready < 0 {
-                if errno == EINTR { continue }
-                close(link, RedisError.connection(String(cString: strerror(errno))))
-                replies = []
-                continue
-            }
-            let n = buffer.withUnsafeMutableBytes { recv(link.fd, $0.baseAddress, $0.count, 0) }
-            if n < 0, errno == EINTR || errno == EAGAIN { continue }
-            guard n > 0 else {
-                close(link, RedisError.connection(n == 0 ? "\(url.display): connection closed" : String(cString: strerror(errno))))
-                replies = []
-                continue
-            }
-            state.withLock { $0.lastProgress = .now }  // a large reply still arriving is progress
-            if let error = deliver(buffer, count: n, from: link, into: &replies) {
+            if let error = read(link, into: &buffer, replies: &replies) {
                 close(link, error)
                 replies = []
             }
         }
+    }
+
+    /// Waits up to a second for bytes and delivers the replies they complete; returns why the
+    /// link must be closed, if it must.
+    private func read(_ link: Link, into buffer: inout [UInt8], replies: inout [RedisValue]) -> RedisError? {
+        var pfd = pollfd(fd: link.fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pfd, 1, 1000)
+        if ready == 0 {
+            let stalled = state.withLock { s in s.awaiting && ContinuousClock.now - s.lastProgress > Self.stallLimit }
+            return stalled ? .connection("\(url.display): no reply in \(Self.stallLimit)") : nil
+        }
+        if ready < 0 { return errno == EINTR ? nil : .connection(String(cString: strerror(errno))) }
+        let n = buffer.withUnsafeMutableBytes { recv(link.fd, $0.baseAddress, $0.count, 0) }
+        if n < 0, errno == EINTR || errno == EAGAIN { return nil }
+        guard n > 0 else {
+            return .connection(n == 0 ? "\(url.display): connection closed" : String(cString: strerror(errno)))
+        }
+        state.withLock { $0.lastProgress = .now }  // any bytes are progress, a large reply's too
+        return deliver(buffer, count: n, from: link, into: &replies)
     }
 
     /// Parses the replies in the bytes read and answers every caller whose replies are all

@@ -19,8 +19,9 @@ final class ResultWaiter: Sendable {
     /// nearly nothing per job that is not its own.
     init(bus: NATSBus, logger: Logger) throws {
         let results = try bus.packets(Subjects.result, logger: logger, wanted: { [weak self] bytes in
-            guard let self, self.slots.withLock({ !$0.isEmpty }), let id = BusPacketPeek.jobResultID(bytes) else { return false }
-            return self.slots.withLock { $0[id] != nil }
+            self?.slots.withLock { slots in
+                !slots.isEmpty && BusPacketPeek.jobResultID(bytes).map { slots[$0] != nil } == true
+            } ?? false
         })
         Task { [weak self] in
             for await (_, packet) in results {
