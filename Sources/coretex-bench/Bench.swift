@@ -42,6 +42,7 @@ struct Bench {
         for _ in 0..<200 { _ = try await results.run { try await connection.submit() } }
 
         let redisBefore = try await stack.redisRoundTrips()
+        try await stack.redis.command("CONFIG", "RESETSTAT")
         var single = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         for _ in 0..<sequentialJobs {
             single.record(try await results.run { try await connection.submit() })
@@ -49,6 +50,7 @@ struct Bench {
         let redisAfter = try await stack.redisRoundTrips()
         report("single client, HTTP, \(sequentialJobs) jobs one at a time", single, elapsed: nil)
         print(String(format: "  Redis round trips per job: %.2f", Double(redisAfter - redisBefore) / Double(sequentialJobs)))
+        try await FloorBench.run(stack: stack, scriptMicros: try await stack.redisMicrosPerScript())
 
         let cpu = CPUAccount(server: stack.server.pid)
         var cpuBefore = cpu.sample()
@@ -161,11 +163,15 @@ final class BenchStack: Sendable {
     let directory: String
     let natsPort: Int, httpPort: Int, grpcPort: Int, metricsPort: Int
     var natsURL: String { "nats://127.0.0.1:\(natsPort)" }
+    /// The stack's Redis, for its statistics.
+    let redis: RedisClient
 
-    private init(server: ManagedProcess, directory: String, natsPort: Int, httpPort: Int, grpcPort: Int, metricsPort: Int) {
+    private init(server: ManagedProcess, directory: String, natsPort: Int, redisPort: Int, httpPort: Int, grpcPort: Int,
+                 metricsPort: Int) {
         self.server = server
         self.directory = directory
         self.natsPort = natsPort
+        self.redis = RedisClient(url: RedisURL(port: redisPort), poolSize: 1)
         self.httpPort = httpPort
         self.grpcPort = grpcPort
         self.metricsPort = metricsPort
@@ -192,7 +198,7 @@ final class BenchStack: Sendable {
             name: "coretex-server", executable: binary,
             arguments: ["dev", "--state-dir", "\(directory)/state", "--nats-port", "\(nats)", "--redis-port", "\(redis)"],
             environment: env, logFile: "\(directory)/coretex.log")
-        let stack = BenchStack(server: server, directory: directory, natsPort: nats, httpPort: http, grpcPort: grpc, metricsPort: metrics)
+        let stack = BenchStack(server: server, directory: directory, natsPort: nats, redisPort: redis, httpPort: http, grpcPort: grpc, metricsPort: metrics)
         for _ in 0..<300 {
             if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(http)/api/v1/workers")!),
                 String(decoding: data, as: UTF8.self).contains("worker-echo")
@@ -231,7 +237,16 @@ final class BenchStack: Sendable {
         return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
     }
 
+    /// Redis's own time per EVALSHA since the last `CONFIG RESETSTAT` (`INFO commandstats`).
+    func redisMicrosPerScript() async throws -> Double {
+        let info = try await redis.command("INFO", "commandstats").text ?? ""
+        let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_evalsha:") } ?? ""
+        let field = line.split(separator: ",").first { $0.hasPrefix("usec_per_call=") }
+        return field.flatMap { Double($0.dropFirst("usec_per_call=".count)) } ?? 0
+    }
+
     func stop() {
+        redis.close()
         server.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -3,6 +3,7 @@ import Foundation
 /// CPU time by process (stack, NATS, Redis, the load generator itself), read from
 /// `/proc/<pid>/stat`, so the bench says where a job's CPU goes and not only how many fit.
 struct CPUAccount {
+    static let targetJobsPerSecond = 5000.0
     let processes: [(name: String, pid: Int32)]
 
     /// The stack's process, its children (nats-server, redis-server) and this process.
@@ -45,5 +46,11 @@ struct CPUAccount {
         }
         let total = zip(before, after).reduce(0) { $0 + $1.1 - $1.0 } / Double(jobs) * 1e6
         print("  CPU per job: \(parts.joined(separator: ", ")); total \(String(format: "%.0f", total)) µs")
+        // The throughput target as CPU: what every process together may spend per job.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let budget = Double(cores) * 1e6 / Self.targetJobsPerSecond
+        let stack = (after[0] - before[0]) / Double(jobs) * 1e6
+        print(String(format: "  %.0f jobs/s on %d cores leaves %.0f µs per job for all of them; all but coretex-server used %.0f µs",
+                     Self.targetJobsPerSecond, cores, budget, total - stack))
     }
 }
