@@ -1,3 +1,4 @@
+import CoretexCore
 import CoretexProtocol
 import Foundation
 import Testing
@@ -145,5 +146,47 @@ import Testing
         hb.activeJobs = 0
         registry.record(hb)
         #expect(registry.snapshot().map(\.activeJobs) == [0])
+    }
+
+    @Test func sweepingADeadWorkerReturnsTheJobsItTook() {
+        let registry = WorkerRegistry(ttl: 30)
+        let t0 = Date()
+        for id in ["w1", "w2"] {
+            var hb = Coretex_Agent_V1_Heartbeat()
+            hb.workerID = id
+            hb.pool = "echo"
+            registry.record(hb, at: id == "w1" ? t0 : t0.addingTimeInterval(20))
+        }
+        registry.dispatched("a", to: "w1")
+        registry.dispatched("b", to: "w1")
+        registry.dispatched("c", to: "w2")
+        #expect(registry.finished("b"))  // answered before its worker died: not lost
+        #expect(registry.sweep(at: t0.addingTimeInterval(29)).isEmpty)
+        #expect(registry.sweep(at: t0.addingTimeInterval(31)) == ["a": "w1"])
+        #expect(registry.sweep(at: t0.addingTimeInterval(32)).isEmpty, "reported once")
+        #expect(!registry.finished("a"))
+        #expect(registry.finished("c"))
+    }
+
+    /// Placements that run side by side (the scheduler handles submissions concurrently) each
+    /// see the slots the others took: two jobs on two one-slot workers go one to each.
+    @Test func reservationsSpreadABurstAndFreeSlotsComeBack() {
+        let registry = WorkerRegistry()
+        for id in ["w1", "w2"] {
+            var hb = Coretex_Agent_V1_Heartbeat()
+            hb.workerID = id
+            hb.pool = "echo"
+            hb.maxParallelJobs = 1
+            registry.record(hb)
+        }
+        let placement = Placement(pools: PoolRouting(topics: ["job.echo": "echo"]))
+        func reserve(_ id: String) -> Result<String, Placement.Failure> {
+            registry.reserve(id) { placement.choose(topic: "job.echo", labels: [:], workers: $0) }
+        }
+        let first = try? reserve("a").get(), second = try? reserve("b").get()
+        #expect(Set([first, second]) == ["w1", "w2"])
+        #expect(reserve("c") == .failure(.allOverloaded(pool: "echo")))
+        #expect(registry.finished("a"))
+        #expect((try? reserve("d").get()) == first)
     }
 }

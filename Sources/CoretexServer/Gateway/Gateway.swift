@@ -18,7 +18,7 @@ public final class Gateway: Service, Sendable {
     let pools: PoolRouting
     let address: HostPort
     let logger: Logger
-    let workers = WorkerRegistry()
+    let workers = WorkerRegistry(ttl: workerTTL(ProcessInfo.processInfo.environment))
     let hub = StreamHub()
     let started = Date()
     let workflows: WorkflowEngine

@@ -27,6 +27,23 @@ final class WorkerRegistry: Sendable {
             pending[worker] = left > 0 ? left : nil
             return true
         }
+
+        func snapshot(at now: Date, ttl: TimeInterval) -> [WorkerSnapshot] {
+            workers.values.filter { now.timeIntervalSince($0.seen) <= ttl }.map { e in
+                let hb = e.heartbeat
+                return WorkerSnapshot(
+                    workerID: hb.workerID, pool: hb.pool,
+                    activeJobs: max(Int(hb.activeJobs), pending[hb.workerID] ?? 0),
+                    maxParallelJobs: Int(hb.maxParallelJobs), cpuLoad: Double(hb.cpuLoad),
+                    gpuUtilization: Double(hb.gpuUtilization), labels: hb.labels)
+            }
+        }
+
+        mutating func dispatched(_ jobID: String, to workerID: String) {
+            _ = forget(jobID)
+            outstanding[jobID] = workerID
+            pending[workerID, default: 0] += 1
+        }
     }
 
     private let state = Mutex(State())
@@ -49,24 +66,23 @@ final class WorkerRegistry: Sendable {
     /// What placement needs: live workers with their load, counting this process's own
     /// unanswered dispatches when they exceed what the last heartbeat said.
     func snapshot(at now: Date = Date()) -> [WorkerSnapshot] {
+        state.withLock { $0.snapshot(at: now, ttl: ttl) }
+    }
+
+    /// Chooses a worker for the job from a snapshot and counts the job against it in one
+    /// step, so placements running side by side see each other's choices (a burst spreads
+    /// over the pool instead of going to the worker every one of them saw idle).
+    func reserve<Failure: Error>(_ jobID: String, at now: Date = Date(),
+                                 choose: ([WorkerSnapshot]) -> Result<String, Failure>) -> Result<String, Failure> {
         state.withLock { s in
-            s.workers.values.filter { now.timeIntervalSince($0.seen) <= ttl }.map { e in
-                let hb = e.heartbeat
-                return WorkerSnapshot(
-                    workerID: hb.workerID, pool: hb.pool,
-                    activeJobs: max(Int(hb.activeJobs), s.pending[hb.workerID] ?? 0),
-                    maxParallelJobs: Int(hb.maxParallelJobs), cpuLoad: Double(hb.cpuLoad),
-                    gpuUtilization: Double(hb.gpuUtilization), labels: hb.labels)
-            }
+            let choice = choose(s.snapshot(at: now, ttl: ttl))
+            if case .success(let workerID) = choice { s.dispatched(jobID, to: workerID) }
+            return choice
         }
     }
 
     func dispatched(_ jobID: String, to workerID: String) {
-        state.withLock { s in
-            _ = s.forget(jobID)
-            s.outstanding[jobID] = workerID
-            s.pending[workerID, default: 0] += 1
-        }
+        state.withLock { $0.dispatched(jobID, to: workerID) }
     }
 
     /// A job was answered (or given up on); returns whether this process had dispatched it.
@@ -75,12 +91,16 @@ final class WorkerRegistry: Sendable {
         state.withLock { $0.forget(jobID) }
     }
 
-    /// Drops dead workers and the dispatches still counted against them.
-    func sweep(at now: Date = Date()) {
+    /// Drops dead workers and returns the dispatches still outstanding on them (job id →
+    /// worker id): jobs nobody will answer.
+    @discardableResult
+    func sweep(at now: Date = Date()) -> [String: String] {
         state.withLock { s in
             s.workers = s.workers.filter { now.timeIntervalSince($0.value.seen) <= ttl }
+            let lost = s.outstanding.filter { s.workers[$0.value] == nil }
             s.outstanding = s.outstanding.filter { s.workers[$0.value] != nil }
             s.pending = s.pending.filter { s.workers[$0.key] != nil }
+            return lost
         }
     }
 

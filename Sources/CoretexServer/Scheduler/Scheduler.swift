@@ -18,7 +18,7 @@ public final class Scheduler: Service, Sendable {
     let placement: Placement
     let timeouts: TimeoutConfig
     let safety: any SafetyChecking
-    let registry = WorkerRegistry()
+    let registry: WorkerRegistry
     let waiting: WaitingRoom
     let logger: Logger
     /// Submissions handled concurrently (the original handled one at a time).
@@ -30,8 +30,9 @@ public final class Scheduler: Service, Sendable {
     var bus: NATSBus { connections.bus }
 
     public init(connections: Connections, pools: PoolRouting, timeouts: TimeoutConfig, safety: any SafetyChecking,
-                logger: Logger, concurrency: Int = 256, safetyWait: Duration = .seconds(10)) {
+                logger: Logger, concurrency: Int = 256, safetyWait: Duration = .seconds(10), workerTTL: TimeInterval = 30) {
         self.connections = connections
+        self.registry = WorkerRegistry(ttl: workerTTL)
         self.placement = Placement(pools: pools)
         self.timeouts = timeouts
         self.safety = safety
@@ -99,10 +100,11 @@ public final class Scheduler: Service, Sendable {
         }
     }
 
-    /// Once a second: expire jobs that waited too long, retry the rest, forget dead workers.
+    /// Once a second: expire jobs that waited too long, retry the rest, forget dead workers
+    /// and end the jobs they took with them.
     private func tick() async {
         while await pause(.seconds(1)) {
-            registry.sweep()
+            for (job, worker) in registry.sweep() { await workerLost(job, worker: worker) }
             if waiting.count > 0 { await retryWaiting() }
         }
     }
@@ -151,7 +153,7 @@ public final class Scheduler: Service, Sendable {
     @discardableResult
     func place(_ job: WaitingRoom.Job, mayWait: Bool) async -> Bool {
         let request = job.request
-        switch placement.choose(topic: request.topic, labels: request.labels, workers: registry.snapshot()) {
+        switch registry.reserve(request.jobID, choose: { placement.choose(topic: request.topic, labels: request.labels, workers: $0) }) {
         case .success(let workerID):
             await dispatch(job, to: workerID)
             return true
@@ -179,6 +181,7 @@ public final class Scheduler: Service, Sendable {
         waiting.putBack(stillWaiting)
     }
 
+    /// Dispatches a job whose slot on the worker is already reserved (see `place`).
     private func dispatch(_ job: WaitingRoom.Job, to workerID: String) async {
         let request = job.request
         var change = StateChange(path: [.scheduled, .dispatched], from: [.pending])
@@ -187,8 +190,10 @@ public final class Scheduler: Service, Sendable {
             .with("worker_id", workerID)
         change.deadlineUnix = JobMeta.deadline(of: request)
             ?? timeouts.defaultTimeout(topic: request.topic).map { UnixTime.now + $0 }
-        guard await applyCreatingIfNeeded(job.packet, change) else { return }
-        registry.dispatched(request.jobID, to: workerID)
+        guard await applyCreatingIfNeeded(job.packet, change) else {
+            registry.finished(request.jobID)
+            return
+        }
         Counter(label: "coretex_scheduler_jobs_dispatched_total", dimensions: [("topic", request.topic)]).increment()
         var out = Coretex_Agent_V1_BusPacket.request(request, traceID: job.packet.traceID, senderID: Self.senderID)
         out.protocolVersion = 1
@@ -266,6 +271,28 @@ public final class Scheduler: Service, Sendable {
         notice.status = status
         notice.errorMessage = reason
         bus.publish(Subjects.dlq, .result(notice, traceID: jobID, senderID: Self.senderID), logger: logger)
+    }
+
+    // MARK: - lost workers
+
+    /// Ends a job this scheduler dispatched to a worker that has since stopped heartbeating:
+    /// FAILED with a dead letter (an operator can retry it), a result event, and a cancel in
+    /// case the worker comes back. The original left such a job RUNNING until its 25-minute
+    /// timeout. Jobs a replica dispatched before it restarted are left to the reconciler.
+    func workerLost(_ jobID: String, worker: String) async {
+        let reason = "worker \(worker) lost: no heartbeat for \(String(format: "%g", registry.ttl)) s"
+        var change = StateChange(to: .failed, from: [.scheduled, .dispatched, .running])
+        change.deadLetter = DLQEntry(jobID: jobID, topic: nil, status: "JOB_STATUS_FAILED", reason: reason,
+                                     createdAt: UnixTime.rfc3339())
+        change.fallbackResult = JobMeta.fallbackResult(jobID: jobID, status: .failed, message: reason)
+        guard let (outcome, topic) = try? await store.applyReturningTopic(jobID, change), outcome.applied else { return }
+        logger.warning("job failed", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
+        Counter(label: "coretex_scheduler_jobs_completed_total",
+                dimensions: [("topic", topic ?? "unknown"), ("status", "JOB_STATUS_FAILED")]).increment()
+        Counter(label: "coretex_scheduler_worker_lost_jobs_total", dimensions: [("topic", topic ?? "unknown")]).increment()
+        deadLetterNotice(jobID, status: .failed, reason: reason)
+        announce(jobID, status: .failed, message: reason, traceID: jobID)
+        bus.publish(Subjects.cancel, .cancel(jobID: jobID, reason: reason, senderID: Self.senderID), logger: logger)
     }
 
     // MARK: - cancels

@@ -65,7 +65,8 @@ public enum Roles {
         }
         let wait = ProcessInfo.processInfo.environment["SAFETY_KERNEL_WAIT_SECONDS"].flatMap(Int.init) ?? 10
         services.append(Scheduler(connections: c, pools: config.pools, timeouts: config.timeouts, safety: checker,
-                                  logger: logger.labelled("scheduler"), safetyWait: .seconds(max(wait, 0))))
+                                  logger: logger.labelled("scheduler"), safetyWait: .seconds(max(wait, 0)),
+                                  workerTTL: workerTTL(ProcessInfo.processInfo.environment)))
         services.append(Reconciler(connections: c, timeouts: config.timeouts, logger: logger.labelled("reconciler")))
         services.append(MetricsEndpoint(
             address: try address(settings.schedulerMetricsAddr, "SCHEDULER_METRICS_ADDR", defaultHost: host), logger: logger))
@@ -177,6 +178,12 @@ public enum Roles {
 /// Every 5 s as in the contract; `HEARTBEAT_INTERVAL_MS` shortens it (tests).
 func heartbeatInterval(_ env: [String: String]) -> Duration {
     env["HEARTBEAT_INTERVAL_MS"].flatMap(Int.init).flatMap { $0 > 0 ? Duration.milliseconds($0) : nil } ?? .seconds(5)
+}
+
+/// How long a silent worker counts as alive: 30 s (six missed heartbeats) as in the contract;
+/// `WORKER_TTL_MS` changes it (tests, or heartbeats over a slow link).
+func workerTTL(_ env: [String: String]) -> TimeInterval {
+    env["WORKER_TTL_MS"].flatMap(Int.init).flatMap { $0 > 0 ? Double($0) / 1000 : nil } ?? 30
 }
 
 public struct RoleError: Error, CustomStringConvertible {
