@@ -168,6 +168,26 @@ import Testing
         #expect(registry.finished("c"))
     }
 
+    /// A scheduler cut off from the bus hears no heartbeats: that is no reason to fail every
+    /// job under way. Workers count as lost only after `ttl` of silence with the bus up.
+    @Test func silenceWhileTheBusWasDownProvesNothing() {
+        let registry = WorkerRegistry(ttl: 30)
+        let t0 = Date()
+        var hb = Coretex_Agent_V1_Heartbeat()
+        hb.workerID = "w1"
+        hb.pool = "echo"
+        registry.record(hb, at: t0)
+        registry.dispatched("a", to: "w1")
+        for down in [10.0, 20, 35] {
+            #expect(registry.sweep(at: t0.addingTimeInterval(down), busConnected: false).isEmpty)
+        }
+        #expect(registry.sweep(at: t0.addingTimeInterval(40)).isEmpty, "bus back for 5 s only")
+        #expect(registry.sweep(at: t0.addingTimeInterval(64)).isEmpty, "bus back for 29 s")
+        registry.record(hb, at: t0.addingTimeInterval(38))  // heartbeats resumed, then stopped
+        #expect(registry.sweep(at: t0.addingTimeInterval(67)).isEmpty)
+        #expect(registry.sweep(at: t0.addingTimeInterval(69)) == ["a": "w1"])
+    }
+
     /// Placements that run side by side (the scheduler handles submissions concurrently) each
     /// see the slots the others took: two jobs on two one-slot workers go one to each.
     @Test func reservationsSpreadABurstAndFreeSlotsComeBack() {

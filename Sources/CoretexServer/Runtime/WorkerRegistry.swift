@@ -20,6 +20,8 @@ final class WorkerRegistry: Sendable {
         var outstanding: [String: String] = [:]
         /// The same, counted per worker (placement reads it for every job).
         var pending: [String: Int] = [:]
+        /// When the bus was last seen down: heartbeats missed since then prove nothing.
+        var busDown = Date.distantPast
 
         mutating func forget(_ jobID: String) -> Bool {
             guard let worker = outstanding.removeValue(forKey: jobID) else { return false }
@@ -92,10 +94,14 @@ final class WorkerRegistry: Sendable {
     }
 
     /// Drops dead workers and returns the dispatches still outstanding on them (job id →
-    /// worker id): jobs nobody will answer.
+    /// worker id): jobs nobody will answer. While the bus is down, and for `ttl` after it
+    /// comes back, silence is the bus's fault: nothing is dropped (snapshots still leave out
+    /// workers not heard from).
     @discardableResult
-    func sweep(at now: Date = Date()) -> [String: String] {
+    func sweep(at now: Date = Date(), busConnected: Bool = true) -> [String: String] {
         state.withLock { s in
+            if !busConnected { s.busDown = now }
+            guard now.timeIntervalSince(s.busDown) >= ttl else { return [:] }
             s.workers = s.workers.filter { now.timeIntervalSince($0.value.seen) <= ttl }
             let lost = s.outstanding.filter { s.workers[$0.value] == nil }
             s.outstanding = s.outstanding.filter { s.workers[$0.value] != nil }

@@ -104,7 +104,7 @@ public final class Scheduler: Service, Sendable {
     /// and end the jobs they took with them.
     private func tick() async {
         while await pause(.seconds(1)) {
-            for (job, worker) in registry.sweep() { await workerLost(job, worker: worker) }
+            for (job, worker) in registry.sweep(busConnected: bus.isConnected) { await workerLost(job, worker: worker) }
             if waiting.count > 0 { await retryWaiting() }
         }
     }
