@@ -40,7 +40,7 @@ func serve(_ services: [any Service], logger: Logger) async throws {
 /// What every role on the bus does first: read the environment and the config files, connect
 /// to NATS and Redis, then serve the services `build` makes until a signal stops them.
 func serveConnected(_ build: (Connections, Settings, Roles.Config, Logger) throws -> [any Service]) async throws {
-    let logger = makeLogger("coretex")
+    let logger = startUp()
     let settings = Settings()
     let config = try Roles.Config.load(settings)
     let connections = try await Connections.open(settings: settings, logger: logger)
@@ -48,9 +48,13 @@ func serveConnected(_ build: (Connections, Settings, Roles.Config, Logger) throw
     try await serve(try build(connections, settings, config, logger), logger: logger)
 }
 
-func makeLogger(_ label: String) -> Logger {
+/// What every role does first: ignore SIGPIPE (a peer closing a socket under a write — Redis
+/// dropping the link while hiredis sends AUTH at connect, a client going away — is an error
+/// the code handles, not a reason for the whole process to die), then make the logger.
+func startUp() -> Logger {
+    signal(SIGPIPE, SIG_IGN)
     LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-    var logger = Logger(label: label)
+    var logger = Logger(label: "coretex")
     logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
     return logger
 }
@@ -73,7 +77,7 @@ struct Dev: AsyncParsableCommand {
     var redisPort = 6379
 
     func run() async throws {
-        let logger = makeLogger("coretex")
+        let logger = startUp()
         // One user's machine: repository reviews may read local repositories under $HOME and the temp dir.
         if ProcessInfo.processInfo.environment["REPO_LOCAL_ROOTS"] == nil {
             setenv("REPO_LOCAL_ROOTS", [NSHomeDirectory(), NSTemporaryDirectory()].joined(separator: ":"), 1)
@@ -143,7 +147,7 @@ struct SafetyKernelRole: AsyncParsableCommand {
         commandName: "safety-kernel", abstract: "Serve the safety kernel's gRPC Check on SAFETY_KERNEL_ADDR.")
 
     func run() async throws {
-        let logger = makeLogger("coretex")
+        let logger = startUp()
         let settings = Settings()
         let config = Roles.Config(
             pools: PoolRouting(topics: [:]), timeouts: TimeoutConfig(), policy: try SafetyPolicy.load(path: settings.safetyPolicyPath))
@@ -157,7 +161,7 @@ struct ContextEngineRole: AsyncParsableCommand {
         abstract: "Serve the context engine (model windows and conversational memory) over gRPC on CONTEXT_ENGINE_ADDR.")
 
     func run() async throws {
-        let logger = makeLogger("coretex")
+        let logger = startUp()
         let settings = Settings()
         let redis = RedisClient(url: try RedisURL(parsing: settings.redisURL), poolSize: 2)
         defer { redis.close() }

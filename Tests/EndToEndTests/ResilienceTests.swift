@@ -23,6 +23,9 @@ import Testing
         defer { gateway.stop() }
         func output() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
         #expect(await eventually { output().contains("Redis not reachable, retrying") })
+        // A peer closing a socket under a write raises SIGPIPE, whose default is to end the
+        // process; nothing has opened a NIO socket yet (NIO would ignore it as a side effect).
+        kill(gateway.pid, SIGPIPE)
         #expect(gateway.isRunning)
         let redis = try LocalServers.startRedis(port: redisPort, directory: dir)
         defer { redis.stop() }
