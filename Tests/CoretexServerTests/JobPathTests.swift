@@ -15,19 +15,11 @@ import Testing
     /// The contract's budget: at most six Redis round trips per echo job, submit to SUCCEEDED
     /// (today five: create, dispatch, start + context, result blob, finish).
     @Test func anEchoJobCostsAtMostSixRedisRoundTrips() async throws {
-        let servers = try TestServers()
-        var env = ProcessInfo.processInfo.environment
-        env["NATS_URL"] = servers.natsURL
-        env["REDIS_URL"] = "redis://127.0.0.1:\(servers.redisPort)"
-        let settings = Settings(environment: env)
-        let logger = Logger(label: "test")
-        let c = try await Connections.open(settings: settings, logger: logger)
-        defer { c.close() }
-        let observer = RedisClient(url: servers.redisURL)  // the test's own reads are not counted
+        let roles = try await InProcessRoles()
+        defer { roles.close() }
+        let c = roles.connections, gateway = roles.gateway, logger = roles.logger, pools = roles.pools
+        let observer = RedisClient(url: roles.servers.redisURL)  // the test's own reads are not counted
         defer { observer.close() }
-        let pools = PoolRouting(topics: ["job.echo": "echo"])
-        let gateway = Gateway(connections: c, settings: settings, pools: pools, address: HostPort(host: "127.0.0.1", port: 0),
-                              logger: logger)
         let services = ServiceGroup(
             services: [
                 Scheduler(connections: c, pools: pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil), logger: logger),

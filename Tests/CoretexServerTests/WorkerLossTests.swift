@@ -15,19 +15,11 @@ import Testing
 /// Real NATS and Redis; the two workers are the test's own heartbeats and dispatch subjects.
 @Suite(.serialized) struct WorkerLossTests {
     @Test func aJobOnAWorkerThatStopsHeartbeatingFailsWithADeadLetterAndACancel() async throws {
-        let servers = try TestServers()
-        var env = ProcessInfo.processInfo.environment
-        env["NATS_URL"] = servers.natsURL
-        env["REDIS_URL"] = "redis://127.0.0.1:\(servers.redisPort)"
-        let settings = Settings(environment: env)
-        let logger = Logger(label: "test")
-        let c = try await Connections.open(settings: settings, logger: logger)
-        defer { c.close() }
-        let pools = PoolRouting(topics: ["job.echo": "echo"])
-        let gateway = Gateway(connections: c, settings: settings, pools: pools, address: HostPort(host: "127.0.0.1", port: 0),
-                              logger: logger)
-        let scheduler = Scheduler(connections: c, pools: pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil),
-                                  logger: logger, workerTTL: 1)
+        let roles = try await InProcessRoles()
+        defer { roles.close() }
+        let c = roles.connections, gateway = roles.gateway, logger = roles.logger
+        let scheduler = Scheduler(connections: c, pools: roles.pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil),
+                                  logger: logger, workerTTL: 3)
         let services = ServiceGroup(services: [scheduler], logger: logger)
         let running = Task { try await services.run() }
 
@@ -66,35 +58,43 @@ import Testing
             }
         }
         let ghost = beating("worker-ghost"), alive = beating("worker-alive")
-        #expect(await eventually { scheduler.registry.live().count == 2 })
+        defer {
+            ghost.cancel()
+            alive.cancel()
+            subscriptions.forEach { $0.unsubscribe() }
+        }
+        func check() async throws {
+            #expect(await eventually { scheduler.registry.live().count == 2 })
 
-        let store = c.store
-        let first = try await gateway.submit(SubmitJobRequest(prompt: "a", topic: "job.echo"), sender: "test").jobID
-        let second = try await gateway.submit(SubmitJobRequest(prompt: "b", topic: "job.echo"), sender: "test").jobID
-        #expect(await eventually { dispatched.withLock { $0.count } == 2 }, "both jobs dispatched")
-        let onGhost = dispatched.withLock { $0.first { $0.value == "worker-ghost" }?.key }
-        let onAlive = dispatched.withLock { $0.first { $0.value == "worker-alive" }?.key }
-        #expect(Set([onGhost, onAlive]) == Set([first, second]), "one job on each worker")
-        let lost = try #require(onGhost), kept = try #require(onAlive)
-        // The ghost starts its job, as a worker does, and dies: its heartbeats stop.
-        #expect(try await store.apply(lost, StateChange(to: .running, from: [.dispatched])).applied)
-        ghost.cancel()
+            let store = c.store
+            let first = try await gateway.submit(SubmitJobRequest(prompt: "a", topic: "job.echo"), sender: "test").jobID
+            let second = try await gateway.submit(SubmitJobRequest(prompt: "b", topic: "job.echo"), sender: "test").jobID
+            #expect(await eventually { dispatched.withLock { $0.count } == 2 }, "both jobs dispatched")
+            let onGhost = dispatched.withLock { $0.first { $0.value == "worker-ghost" }?.key }
+            let onAlive = dispatched.withLock { $0.first { $0.value == "worker-alive" }?.key }
+            #expect(Set([onGhost, onAlive]) == Set([first, second]), "one job on each worker")
+            let lost = try #require(onGhost), kept = try #require(onAlive)
+            // The ghost starts its job, as a worker does, and dies: its heartbeats stop.
+            #expect(try await store.apply(lost, StateChange(to: .running, from: [.dispatched])).applied)
+            ghost.cancel()
 
-        #expect(try await eventually { try await store.state(lost) == .failed }, "the lost worker's job ends")
-        let meta = try await store.meta(lost)
-        #expect(meta["state"] == "FAILED")
-        let dead = try #require(try await store.deadLetter(lost))
-        #expect(dead.reason == "worker worker-ghost lost: no heartbeat for 1 s")
-        let result = String(decoding: try #require(try await store.blob(pointer: "redis://res:\(lost)")), as: UTF8.self)
-        #expect(result.contains("worker worker-ghost lost"))
-        #expect(await eventually { cancelled.withLock { $0.contains(lost) } }, "the lost worker is told to cancel")
-        // The worker that kept heartbeating keeps its job.
-        #expect(try await store.state(kept) == .dispatched)
-        #expect(!cancelled.withLock { $0.contains(kept) })
+            #expect(try await eventually { try await store.state(lost) == .failed }, "the lost worker's job ends")
+            let meta = try await store.meta(lost)
+            #expect(meta["state"] == "FAILED")
+            let dead = try #require(try await store.deadLetter(lost))
+            #expect(dead.reason == "worker worker-ghost lost: no heartbeat for 3 s")
+            let result = String(decoding: try #require(try await store.blob(pointer: "redis://res:\(lost)")), as: UTF8.self)
+            #expect(result.contains("worker worker-ghost lost"))
+            #expect(await eventually { cancelled.withLock { $0.contains(lost) } }, "the lost worker is told to cancel")
+            // The worker that kept heartbeating keeps its job.
+            #expect(try await store.state(kept) == .dispatched)
+            #expect(!cancelled.withLock { $0.contains(kept) })
+        }
 
-        alive.cancel()
-        subscriptions.forEach { $0.unsubscribe() }
+        var failure: (any Error)?
+        do { try await check() } catch { failure = error }
         await services.triggerGracefulShutdown()
         try await running.value
+        if let failure { throw failure }
     }
 }

@@ -90,26 +90,9 @@ public final class Reconciler: Service, Sendable {
     }
 
     private func timeOut(_ id: String, from states: [JobState], reason: String) async -> Bool {
-        var change = StateChange(to: .timeout, from: states)
-        change.deadLetter = DLQEntry(jobID: id, topic: nil, status: "JOB_STATUS_TIMEOUT", reason: reason,
-                                     createdAt: UnixTime.rfc3339())
-        change.fallbackResult = JobMeta.fallbackResult(jobID: id, status: .timeout, message: reason)
-        guard let (outcome, topic) = try? await connections.store.applyReturningTopic(id, change), outcome.applied
-        else { return false }
-        logger.warning("job timed out", metadata: ["job": "\(id)", "reason": "\(reason)"])
-        Counter(label: "coretex_scheduler_jobs_completed_total",
-                dimensions: [("topic", topic ?? "unknown"), ("status", "JOB_STATUS_TIMEOUT")]).increment()
-        Counter(label: "coretex_reconciler_timeouts_total", dimensions: [("topic", topic ?? "unknown")]).increment()
-        var result = Coretex_Agent_V1_JobResult()
-        result.jobID = id
-        result.status = .timeout
-        result.errorMessage = reason
-        result.resultPtr = JobKeys.pointer(JobKeys.result(id))
-        let bus = connections.bus
-        bus.publish(Subjects.result, .result(result, traceID: id, senderID: Self.senderID), logger: logger)
-        bus.publish(Subjects.dlq, .result(result, traceID: id, senderID: Self.senderID), logger: logger)
-        bus.publish(Subjects.cancel, .cancel(jobID: id, reason: "timed out: \(reason)", senderID: Self.senderID),
-                    logger: logger)
+        let ending = JobAbandonment(connections: connections, senderID: Self.senderID, logger: logger)
+        guard let topic = try? await ending.end(id, as: .timeout, from: states, reason: reason) else { return false }
+        Counter(label: "coretex_reconciler_timeouts_total", dimensions: [("topic", topic)]).increment()
         return true
     }
 }

@@ -20,13 +20,16 @@ struct PacketStream: AsyncSequence, Sendable {
                 if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: message.data) {
                     return (message.subject, packet)
                 }
-                Counter(label: "coretex_bus_invalid_packets_total", dimensions: [("subject", message.subject)])
-                    .increment()
-                logger.warning("dropped a message that is not a BusPacket",
-                               metadata: ["subject": "\(message.subject)", "bytes": "\(message.data.count)"])
+                PacketStream.dropped(subject: message.subject, bytes: message.data.count, logger: logger)
             }
             return nil
         }
+    }
+
+    /// Logs and counts bytes on `subject` that are not a BusPacket.
+    static func dropped(subject: String, bytes: Int, logger: Logger) {
+        Counter(label: "coretex_bus_invalid_packets_total", dimensions: [("subject", subject)]).increment()
+        logger.warning("dropped a message that is not a BusPacket", metadata: ["subject": "\(subject)", "bytes": "\(bytes)"])
     }
 
     func makeAsyncIterator() -> AsyncIterator {
@@ -43,6 +46,20 @@ extension NATSBus {
     func packets(_ subject: String, queue: String? = nil, logger: Logger,
                  wanted: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil) throws -> PacketStream {
         PacketStream(subscription: try subscribe(subject, queue: queue, accept: wanted), logger: logger)
+    }
+
+    /// Hands each packet on `subject` to `handler` on nats.c's delivery thread (see
+    /// `observe`): for bookkeeping that must not wait behind a task. Bytes that are not a
+    /// BusPacket are dropped, logged and counted as in `PacketStream`.
+    func observePackets(_ subject: String, logger: Logger,
+                        handler: @escaping @Sendable (Coretex_Agent_V1_BusPacket) -> Void) throws -> BusSubscription {
+        try observe(subject) { bytes in
+            guard let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)) else {
+                PacketStream.dropped(subject: subject, bytes: bytes.count, logger: logger)
+                return
+            }
+            handler(packet)
+        }
     }
 
     /// Publishes a packet; failures are logged (the bus buffers while reconnecting, so a

@@ -20,8 +20,10 @@ final class WorkerRegistry: Sendable {
         var outstanding: [String: String] = [:]
         /// The same, counted per worker (placement reads it for every job).
         var pending: [String: Int] = [:]
-        /// When the bus was last seen down: heartbeats missed since then prove nothing.
-        var busDown = Date.distantPast
+        /// When heartbeats last could not arrive (the bus down, this process stalled):
+        /// silence since then proves nothing.
+        var deaf = Date.distantPast
+        var lastSweep: Date?
 
         mutating func forget(_ jobID: String) -> Bool {
             guard let worker = outstanding.removeValue(forKey: jobID) else { return false }
@@ -73,10 +75,13 @@ final class WorkerRegistry: Sendable {
 
     /// Chooses a worker for the job from a snapshot and counts the job against it in one
     /// step, so placements running side by side see each other's choices (a burst spreads
-    /// over the pool instead of going to the worker every one of them saw idle).
+    /// over the pool instead of going to the worker every one of them saw idle). Nil when
+    /// this process has the job under way already (a duplicate submission): the reservation
+    /// it has stands.
     func reserve<Failure: Error>(_ jobID: String, at now: Date = Date(),
-                                 choose: ([WorkerSnapshot]) -> Result<String, Failure>) -> Result<String, Failure> {
+                                 choose: ([WorkerSnapshot]) -> Result<String, Failure>) -> Result<String, Failure>? {
         state.withLock { s in
+            guard s.outstanding[jobID] == nil else { return nil }
             let choice = choose(s.snapshot(at: now, ttl: ttl))
             if case .success(let workerID) = choice { s.dispatched(jobID, to: workerID) }
             return choice
@@ -87,6 +92,11 @@ final class WorkerRegistry: Sendable {
         state.withLock { $0.dispatched(jobID, to: workerID) }
     }
 
+    /// Whether the job is dispatched by this process and not answered or swept yet.
+    func isOutstanding(_ jobID: String) -> Bool {
+        state.withLock { $0.outstanding[jobID] != nil }
+    }
+
     /// A job was answered (or given up on); returns whether this process had dispatched it.
     @discardableResult
     func finished(_ jobID: String) -> Bool {
@@ -94,21 +104,25 @@ final class WorkerRegistry: Sendable {
     }
 
     /// Drops dead workers and returns the dispatches still outstanding on them (job id →
-    /// worker id): jobs nobody will answer. While the bus is down, and for `ttl` after it
-    /// comes back, silence is the bus's fault: nothing is dropped (snapshots still leave out
-    /// workers not heard from).
+    /// worker id): jobs nobody will answer. Silence proves nothing while heartbeats could not
+    /// arrive — the bus down, or this process stalled (a sweep more than `stall` after the
+    /// previous one; a wall-clock jump looks the same) — nor for `ttl` after: then nothing is
+    /// dropped (snapshots still leave out workers not heard from).
     @discardableResult
     func sweep(at now: Date = Date(), busConnected: Bool = true) -> [String: String] {
         state.withLock { s in
-            if !busConnected { s.busDown = now }
-            guard now.timeIntervalSince(s.busDown) >= ttl else { return [:] }
+            if !busConnected || s.lastSweep.map({ now.timeIntervalSince($0) > Self.stall }) == true { s.deaf = now }
+            s.lastSweep = now
+            guard now.timeIntervalSince(s.deaf) >= ttl else { return [:] }
             s.workers = s.workers.filter { now.timeIntervalSince($0.value.seen) <= ttl }
             let lost = s.outstanding.filter { s.workers[$0.value] == nil }
-            s.outstanding = s.outstanding.filter { s.workers[$0.value] != nil }
-            s.pending = s.pending.filter { s.workers[$0.key] != nil }
+            for job in lost.keys { _ = s.forget(job) }
             return lost
         }
     }
+
+    /// The scheduler sweeps once a second; a gap this long means it did not run.
+    static let stall: TimeInterval = 3
 
     var count: Int { live().count }
 }

@@ -50,7 +50,15 @@ public final class Scheduler: Service, Sendable {
         let allResults = try bus.observe(Subjects.result) { [registry] bytes in
             if let id = BusPacketPeek.jobResultID(bytes) { registry.finished(id) }
         }
-        let heartbeats = try bus.packets(Subjects.heartbeat, logger: logger)
+        // Heartbeats are recorded on the bus's thread as they arrive: one queued behind slow
+        // Redis work would make a healthy worker look lost. A worker with room nudges the
+        // jobs waiting for one.
+        let (nudges, nudge) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let heartbeats = try bus.observePackets(Subjects.heartbeat, logger: logger) { [registry, waiting] packet in
+            guard case .heartbeat(let hb)? = packet.payload else { return }
+            registry.record(hb)
+            if waiting.count > 0 { nudge.yield() }
+        }
         let cancels = try bus.packets(Subjects.cancel, queue: Subjects.schedulerQueue, logger: logger)
         // The server has the subscriptions once this returns, so "started" means jobs published
         // from now on reach this scheduler.
@@ -66,13 +74,7 @@ public final class Scheduler: Service, Sendable {
                     await self.consume(submits) { await self.handleSubmit($0) }
                 }
                 group.addTask { await self.consume(results) { await self.handleResult($0) } }
-                group.addTask {
-                    for await (_, packet) in heartbeats {
-                        guard case .heartbeat(let hb)? = packet.payload else { continue }
-                        self.registry.record(hb)
-                        if self.waiting.count > 0 { await self.retryWaiting() }
-                    }
-                }
+                group.addTask { for await _ in nudges { await self.retryWaiting() } }
                 group.addTask { await self.consume(cancels) { await self.handleCancel($0) } }
                 group.addTask { await self.tick() }
             }
@@ -80,7 +82,8 @@ public final class Scheduler: Service, Sendable {
             submits.subscription.unsubscribe()
             results.subscription.unsubscribe()
             allResults.unsubscribe()
-            heartbeats.subscription.unsubscribe()
+            heartbeats.unsubscribe()
+            nudge.finish()
             cancels.subscription.unsubscribe()
         }
     }
@@ -153,7 +156,14 @@ public final class Scheduler: Service, Sendable {
     @discardableResult
     func place(_ job: WaitingRoom.Job, mayWait: Bool) async -> Bool {
         let request = job.request
-        switch registry.reserve(request.jobID, choose: { placement.choose(topic: request.topic, labels: request.labels, workers: $0) }) {
+        guard let choice = registry.reserve(request.jobID, choose: {
+            placement.choose(topic: request.topic, labels: request.labels, workers: $0)
+        }) else {
+            Counter(label: "coretex_scheduler_duplicate_submissions_total", dimensions: [("topic", request.topic)]).increment()
+            logger.info("not acting on job: already dispatched by this scheduler", metadata: ["job": "\(request.jobID)"])
+            return true
+        }
+        switch choice {
         case .success(let workerID):
             await dispatch(job, to: workerID)
             return true
@@ -192,6 +202,11 @@ public final class Scheduler: Service, Sendable {
             ?? timeouts.defaultTimeout(topic: request.topic).map { UnixTime.now + $0 }
         guard await applyCreatingIfNeeded(job.packet, change) else {
             registry.finished(request.jobID)
+            return
+        }
+        guard registry.isOutstanding(request.jobID) else {
+            // The worker was found lost between the choice and now.
+            await workerLost(request.jobID, worker: workerID)
             return
         }
         Counter(label: "coretex_scheduler_jobs_dispatched_total", dimensions: [("topic", request.topic)]).increment()
@@ -281,18 +296,17 @@ public final class Scheduler: Service, Sendable {
     /// timeout. Jobs a replica dispatched before it restarted are left to the reconciler.
     func workerLost(_ jobID: String, worker: String) async {
         let reason = "worker \(worker) lost: no heartbeat for \(String(format: "%g", registry.ttl)) s"
-        var change = StateChange(to: .failed, from: [.scheduled, .dispatched, .running])
-        change.deadLetter = DLQEntry(jobID: jobID, topic: nil, status: "JOB_STATUS_FAILED", reason: reason,
-                                     createdAt: UnixTime.rfc3339())
-        change.fallbackResult = JobMeta.fallbackResult(jobID: jobID, status: .failed, message: reason)
-        guard let (outcome, topic) = try? await store.applyReturningTopic(jobID, change), outcome.applied else { return }
-        logger.warning("job failed", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
-        Counter(label: "coretex_scheduler_jobs_completed_total",
-                dimensions: [("topic", topic ?? "unknown"), ("status", "JOB_STATUS_FAILED")]).increment()
-        Counter(label: "coretex_scheduler_worker_lost_jobs_total", dimensions: [("topic", topic ?? "unknown")]).increment()
-        deadLetterNotice(jobID, status: .failed, reason: reason)
-        announce(jobID, status: .failed, message: reason, traceID: jobID)
-        bus.publish(Subjects.cancel, .cancel(jobID: jobID, reason: reason, senderID: Self.senderID), logger: logger)
+        let ending = JobAbandonment(connections: connections, senderID: Self.senderID, logger: logger)
+        do {
+            guard let topic = try await ending.end(jobID, as: .failed, from: [.scheduled, .dispatched, .running],
+                                                   reason: reason)
+            else { return }  // answered, cancelled or timed out meanwhile
+            Counter(label: "coretex_scheduler_worker_lost_jobs_total", dimensions: [("topic", topic)]).increment()
+        } catch {
+            // Kept, so the next sweep tries again (its worker is gone, so it comes back as lost).
+            registry.dispatched(jobID, to: worker)
+            logger.error("store error ending a lost worker's job", metadata: ["job": "\(jobID)", "error": "\(error)"])
+        }
     }
 
     // MARK: - cancels
