@@ -238,11 +238,11 @@ final class BenchStack: Sendable {
     }
 
     /// Redis's own time per EVALSHA since the last `CONFIG RESETSTAT` (`INFO commandstats`).
-    func redisMicrosPerScript() async throws -> Double {
+    func redisMicrosPerScript() async throws -> Double? {
         let info = try await redis.command("INFO", "commandstats").text ?? ""
         let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_evalsha:") } ?? ""
         let field = line.split(separator: ",").first { $0.hasPrefix("usec_per_call=") }
-        return field.flatMap { Double($0.dropFirst("usec_per_call=".count)) } ?? 0
+        return field.flatMap { Double($0.dropFirst("usec_per_call=".count)) }
     }
 
     func stop() {
