@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Starts `nats-server` and `redis-server` on loopback, for the dev stack and for tests.
 ///
@@ -52,8 +53,19 @@ public enum LocalServers {
         }
     }
 
-    /// A TCP port that was free a moment ago (the kernel picks it).
+    /// A TCP port that was free a moment ago (the kernel picks it), and never handed out
+    /// before by this process: the kernel may pick the same free port for two calls in a row,
+    /// and a stack given one port for two listeners fails to start.
     public static func freePort() -> Int {
+        while true {
+            let port = kernelPickedPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+    }
+
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    private static func kernelPickedPort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()
