@@ -125,7 +125,7 @@ import Testing
         try await withStore { store, redis throws in
             for id in ["a", "b"] {
                 try await store.create(id, meta: [("topic", "job.echo")], traceID: "t-\(id)", deadlineUnix: 9_999_999_999,
-                                       context: "{}")
+                                       context: "{}", submission: [0x0a, 0x00])
                 try await store.apply(id, StateChange(path: [.scheduled, .dispatched]))
                 var change = StateChange(to: .failed).with("result_ptr", "redis://res:\(id)")
                 change.deadLetter = DLQEntry(jobID: id, topic: nil, status: "JOB_STATUS_FAILED", reason: "x", createdAt: "now")
@@ -139,6 +139,7 @@ import Testing
                 #expect(ttl > 0, "\(key) never expires")
             }
             #expect(try await redis.command("ZCARD", "job:deadline") == .integer(0))  // terminal jobs leave it
+            #expect(try await store.submissions(["a", "b", "c"]) == ["a": [0x0a, 0x00], "b": [0x0a, 0x00]])
         }
     }
 

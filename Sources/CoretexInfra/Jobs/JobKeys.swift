@@ -14,6 +14,9 @@ public enum JobKeys {
     public static func result(_ id: String) -> String { "res:\(id)" }
     public static func dlqEntry(_ id: String) -> String { "dlq:entry:\(id)" }
     public static let dlqIndex = "dlq:index"
+    /// The packet a job was submitted in (base64), kept for a while so a job that no scheduler
+    /// received can be published again (not in the original's layout).
+    public static func submission(_ id: String) -> String { "job:request:\(id)" }
 
     /// `redis://<key>` → `<key>`; nil unless the pointer has that form and a non-empty key.
     public static func key(fromPointer pointer: String) -> String? {

@@ -91,20 +91,40 @@ public struct JobStore: Sendable {
         }
     }
 
-    /// Creates a job in PENDING with its meta and (optionally) its context in one round trip.
+    /// Creates a job in PENDING with its meta, and optionally its context and the packet it is
+    /// submitted in (kept for `submissionTTL`, see `submissions`), in one round trip.
     /// Returns `.rejected(current:)` when the id already exists: a duplicate submission never
     /// resets a job.
     @discardableResult
     public func create(_ id: String, meta: [(String, String)], traceID: String?, deadlineUnix: Int?,
-                       context: String?, now: Date = Date()) async throws -> TransitionOutcome {
+                       context: String?, submission: [UInt8]? = nil, now: Date = Date()) async throws -> TransitionOutcome {
         var change = StateChange(to: .pending, from: [nil])
         change.fields = meta
         change.traceID = traceID
         change.deadlineUnix = deadlineUnix
         // The context goes in the same round trip, ahead of the transition, so a scheduler that
         // sees the job can always read it.
-        let prelude = context.map { [["SET", JobKeys.context(id), $0, "EX", String(settings.dataTTL)]] } ?? []
+        var prelude = context.map { [["SET", JobKeys.context(id), $0, "EX", String(settings.dataTTL)]] } ?? []
+        if let submission {
+            prelude.append(["SET", JobKeys.submission(id), Data(submission).base64EncodedString(),
+                            "EX", String(Self.submissionTTL)])
+        }
         return try await applyReturningTopic(id, change, now: now, after: prelude).outcome
+    }
+
+    /// How long a submitted packet is kept: longer than a job may stay PENDING before the
+    /// reconciler times it out (placement wait + dispatch timeout, 150 s by default).
+    public static let submissionTTL = 600
+
+    /// The packets these jobs were submitted in, where still kept, by job id.
+    public func submissions(_ ids: [String]) async throws -> [String: [UInt8]] {
+        if ids.isEmpty { return [:] }
+        let replies = try await redis.pipeline(ids.map { ["GET", JobKeys.submission($0)] })
+        var found: [String: [UInt8]] = [:]
+        for (id, reply) in zip(ids, replies) {
+            if let text = reply.text, let bytes = Data(base64Encoded: text) { found[id] = Array(bytes) }
+        }
+        return found
     }
 
     // MARK: - blobs

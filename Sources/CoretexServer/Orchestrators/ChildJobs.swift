@@ -65,11 +65,10 @@ struct ChildJobs: Sendable {
 
         waiter.expect(id)
         defer { waiter.forget(id) }
-        try await connections.store.create(
-            id, meta: JobMeta.fields(of: request), traceID: traceID, deadlineUnix: JobMeta.deadline(of: request),
-            context: String(decoding: try JSONEncoder.sorted.encode(context), as: UTF8.self))
-        try connections.bus.publish(
-            Subjects.submit, Coretex_Agent_V1_BusPacket.request(request, traceID: traceID, senderID: parent.workerID).wireBytes)
+        let submission = Submission(request, traceID: traceID, senderID: parent.workerID)
+        try await submission.record(in: connections.store,
+                                    context: String(decoding: try JSONEncoder.sorted.encode(context), as: UTF8.self))
+        try submission.publish(on: connections.bus)
         logger.info("child submitted", metadata: ["parent": "\(parent.id)", "child": "\(id)", "step": "\(step)"])
 
         let result: Coretex_Agent_V1_JobResult?

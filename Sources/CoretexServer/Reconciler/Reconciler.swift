@@ -7,7 +7,8 @@ import Metrics
 import ServiceLifecycle
 
 /// Times out jobs that are stuck: DISPATCHED but never started, RUNNING for too long, past
-/// their deadline, or PENDING long after any scheduler should have placed them.
+/// their deadline, or PENDING long after any scheduler should have placed them; before that,
+/// publishes again the jobs still PENDING that no scheduler seems to have received.
 ///
 /// Unlike the original's silent timeouts, each one gets a TIMEOUT result event, a dead letter,
 /// a cancel to the worker that may still be running it, and a metric. Replicas take turns
@@ -52,8 +53,32 @@ public final class Reconciler: Service, Sendable {
         let pendingLimit = timeouts.placementWaitSeconds + timeouts.dispatchTimeoutSeconds
         total += await sweep(.pending, before: t - pendingLimit, reason: "not scheduled within \(pendingLimit) s")
         total += await sweepDeadlines(now: t)
+        await resubmitUnclaimed(before: t - timeouts.placementWaitSeconds - Self.claimMargin)
         try? await lock.release()
         return total
+    }
+
+    /// How long after the placement wait a job still PENDING counts as received by no
+    /// scheduler: a scheduler places, denies or fails what it receives within the placement
+    /// wait, plus its start-up wait for the safety kernel (10 s) and a tick.
+    static let claimMargin = 15
+
+    /// Publishes again the jobs that entered PENDING before `cutoff`: no scheduler received
+    /// them (none was subscribed, or the one holding them died). A scheduler that gets a job
+    /// twice acts once, since only one dispatch can move it out of PENDING.
+    private func resubmitUnclaimed(before cutoff: Int) async {
+        guard let ids = try? await connections.store.ids(in: .pending, enteredBefore: cutoff, limit: batch),
+            let packets = try? await connections.store.submissions(ids), !packets.isEmpty
+        else { return }
+        for (id, bytes) in packets {
+            do {
+                try connections.bus.publish(Subjects.submit, bytes)
+                logger.info("job published again: no scheduler took it", metadata: ["job": "\(id)"])
+                Counter(label: "coretex_reconciler_resubmitted_total").increment()
+            } catch {
+                logger.warning("could not publish a job again", metadata: ["job": "\(id)", "error": "\(error)"])
+            }
+        }
     }
 
     private func sweep(_ state: JobState, before cutoff: Int, reason: String) async -> Int {

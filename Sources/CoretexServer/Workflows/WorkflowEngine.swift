@@ -118,9 +118,9 @@ public final class WorkflowEngine: Sendable {
         r.labels = d.labels
         if let ms = d.deadlineMs, ms > 0 { r.budget.deadlineMs = ms }
         let context = String(decoding: try JSONEncoder.sorted.encode(d.payload), as: UTF8.self)
-        try await connections.store.create(r.jobID, meta: JobMeta.fields(of: r), traceID: d.traceID,
-                                           deadlineUnix: JobMeta.deadline(of: r), context: context)
-        try connections.bus.publish(Subjects.submit, Coretex_Agent_V1_BusPacket.request(r, traceID: d.traceID, senderID: Self.senderID).wireBytes)
+        let submission = Submission(r, traceID: d.traceID, senderID: Self.senderID)
+        try await submission.record(in: connections.store, context: context)
+        try submission.publish(on: connections.bus)
     }
 
     private func cancelJobs(_ ids: [String]) {

@@ -54,12 +54,10 @@ extension Gateway {
         let context = try await storeCall { try await self.connections.redis.command("GET", JobKeys.context(id)).text }
         request.contextPtr = context == nil ? "" : JobKeys.pointer(JobKeys.context(newID))
         let traceID = "dlq-retry-\(id)"
-        try await storeCall {
-            try await self.store.create(newID, meta: JobMeta.fields(of: request), traceID: traceID, deadlineUnix: nil,
-                                        context: context)
-        }
+        let submission = Submission(request, traceID: traceID, senderID: Self.sender)
+        try await storeCall { try await submission.record(in: self.store, context: context) }
         do {
-            try bus.publish(Subjects.submit, Coretex_Agent_V1_BusPacket.request(request, traceID: traceID, senderID: Self.sender).wireBytes)
+            try submission.publish(on: bus)
         } catch {
             throw APIFailure(.serviceUnavailable, "publish failed: \(error)", code: "bus_unavailable")
         }

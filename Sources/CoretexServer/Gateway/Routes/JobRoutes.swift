@@ -49,13 +49,10 @@ extension Gateway {
     func enqueue(_ request: Coretex_Agent_V1_JobRequest, traceID: String, context: String, sender: String) async throws
         -> SubmitJobResponse
     {
-        try await storeCall {
-            try await self.store.create(
-                request.jobID, meta: JobMeta.fields(of: request), traceID: traceID,
-                deadlineUnix: JobMeta.deadline(of: request), context: context)
-        }
+        let submission = Submission(request, traceID: traceID, senderID: sender)
+        try await storeCall { try await submission.record(in: self.store, context: context) }
         do {
-            try bus.publish(Subjects.submit, Coretex_Agent_V1_BusPacket.request(request, traceID: traceID, senderID: sender).wireBytes)
+            try submission.publish(on: bus)
         } catch {
             var change = StateChange(to: .failed, from: [.pending])
             change.deadLetter = DLQEntry(jobID: request.jobID, topic: request.topic, status: "JOB_STATUS_FAILED",

@@ -1,0 +1,32 @@
+import CoretexCore
+import CoretexInfra
+import CoretexProtocol
+
+/// A new job on its way in: recorded (its context, its PENDING meta and the packet itself, in
+/// one round trip), then published on `sys.job.submit`. Every submitter goes through here —
+/// the gateway, DLQ retries, the workflow engine, orchestrators — so the reconciler can
+/// publish again any job that no scheduler received (core NATS keeps nothing for a subject
+/// nobody listens to).
+struct Submission {
+    let request: Coretex_Agent_V1_JobRequest
+    let traceID: String
+    /// The packet, encoded once for the store and the bus.
+    let bytes: [UInt8]
+
+    init(_ request: Coretex_Agent_V1_JobRequest, traceID: String, senderID: String) {
+        self.request = request
+        self.traceID = traceID
+        bytes = Coretex_Agent_V1_BusPacket.request(request, traceID: traceID, senderID: senderID).wireBytes
+    }
+
+    /// Creates the job (see `JobStore.create`: a duplicate id is rejected and changes nothing).
+    @discardableResult
+    func record(in store: JobStore, context: String?) async throws -> TransitionOutcome {
+        try await store.create(request.jobID, meta: JobMeta.fields(of: request), traceID: traceID,
+                               deadlineUnix: JobMeta.deadline(of: request), context: context, submission: bytes)
+    }
+
+    func publish(on bus: NATSBus) throws {
+        try bus.publish(Subjects.submit, bytes)
+    }
+}
