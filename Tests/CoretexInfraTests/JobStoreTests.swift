@@ -139,7 +139,22 @@ import Testing
                 #expect(ttl > 0, "\(key) never expires")
             }
             #expect(try await redis.command("ZCARD", "job:deadline") == .integer(0))  // terminal jobs leave it
-            #expect(try await store.submissions(["a", "b", "c"]) == ["a": [0x0a, 0x00], "b": [0x0a, 0x00]])
+            #expect(try await store.submissions(["a", "b"]).isEmpty, "kept packets go when their jobs leave PENDING")
+        }
+    }
+
+    /// The packet a job was submitted in is kept while it is PENDING (the reconciler may
+    /// publish it again), expires on its own, and a duplicate id does not replace it.
+    @Test func submittedPacketsAreKeptWhilePending() async throws {
+        try await withStore { store, redis throws in
+            #expect(try await store.create("p", meta: [], traceID: nil, deadlineUnix: nil, context: nil, submission: [1, 2]).applied)
+            #expect(try await store.create("p", meta: [], traceID: nil, deadlineUnix: nil, context: nil, submission: [9])
+                == .unchanged, "a duplicate id")
+            #expect(try await store.submissions(["p", "q"]) == ["p": [1, 2]])
+            let ttl = try await redis.command("TTL", JobKeys.submission("p")).int ?? -1
+            #expect(ttl > 0 && ttl <= JobStore.submissionTTL)
+            try await store.apply("p", StateChange(to: .cancelled, from: [.pending]))
+            #expect(try await store.submissions(["p"]).isEmpty)
         }
     }
 

@@ -67,4 +67,51 @@ import Testing
         try await running.value
         if let failure { throw failure }
     }
+
+    /// An outage strands more jobs than one page of the index: every one is published again,
+    /// in one scan.
+    @Test func everyStrandedJobIsPublishedAgainNotOnlyTheFirstPage() async throws {
+        let roles = try await InProcessRoles()
+        defer { roles.close() }
+        let c = roles.connections
+        let seen = Mutex(Set<String>())
+        let watch = try c.bus.observe(Subjects.submit) { bytes in
+            if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)) {
+                _ = seen.withLock { $0.insert(packet.jobRequest.jobID) }
+            }
+        }
+        defer { watch.unsubscribe() }
+        try await c.bus.flush()
+        var ids: Set<String> = []
+        for n in 0..<450 {  // recorded, never published: as if the bus had nobody to deliver to
+            var request = Coretex_Agent_V1_JobRequest()
+            request.jobID = "stranded-\(n)"
+            request.topic = "job.echo"
+            try await Submission(request, traceID: request.jobID, senderID: "test").record(in: c.store, context: nil)
+            ids.insert(request.jobID)
+        }
+        await Reconciler(connections: c, timeouts: TimeoutConfig(), logger: roles.logger).scanOnce(now: Date().addingTimeInterval(46))
+        #expect(await eventually { seen.withLock { $0 } == ids })
+    }
+
+    /// A copy of a job that is under way — a duplicate, or one published again when a
+    /// scheduler was merely slow — reaches a scheduler that cannot place it: the job that runs
+    /// must not end FAILED for it.
+    @Test func aCopyThatCannotBePlacedLeavesTheRunningJobAlone() async throws {
+        let roles = try await InProcessRoles()
+        defer { roles.close() }
+        let store = roles.connections.store
+        let id = try await roles.gateway.submit(SubmitJobRequest(prompt: "x", topic: "job.echo"), sender: "test").jobID
+        let packet = try Coretex_Agent_V1_BusPacket(serializedBytes: try #require(try await store.submissions([id])[id]))
+        #expect(try await store.apply(id, StateChange(path: [.scheduled, .dispatched, .running], from: [.pending])).applied)
+        #expect(try await store.submissions([id]).isEmpty, "the kept packet goes when the job leaves PENDING")
+
+        var timeouts = TimeoutConfig()
+        timeouts.placementWaitSeconds = 0  // no worker, and no waiting for one: fail at once
+        let scheduler = Scheduler(connections: roles.connections, pools: roles.pools, timeouts: timeouts,
+                                  safety: SafetyKernel(policy: nil), logger: roles.logger)
+        await scheduler.handleSubmit(packet)
+        #expect(try await store.state(id) == .running)
+        #expect(try await store.deadLetter(id) == nil)
+    }
 }

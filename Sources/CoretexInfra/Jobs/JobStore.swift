@@ -57,7 +57,7 @@ public struct JobStore: Sendable {
         let keys = [
             JobKeys.meta(id), JobKeys.state(id), JobKeys.recent, JobKeys.events(id), JobKeys.deadline,
             JobKeys.resultPtr(id), JobKeys.dlqEntry(id), JobKeys.dlqIndex, JobKeys.result(id),
-            JobKeys.trace(change.traceID ?? ""),
+            JobKeys.trace(change.traceID ?? ""), JobKeys.submission(id),
         ]
         // First ranks trimmed (scripts get numbers as text; see `TransitionScript`).
         let recentTrim = String(-(settings.recentLimit + 1))
@@ -105,15 +105,16 @@ public struct JobStore: Sendable {
         // The context goes in the same round trip, ahead of the transition, so a scheduler that
         // sees the job can always read it.
         var prelude = context.map { [["SET", JobKeys.context(id), $0, "EX", String(settings.dataTTL)]] } ?? []
-        if let submission {
+        if let submission {  // NX: a duplicate id, rejected below, leaves the job's own packet
             prelude.append(["SET", JobKeys.submission(id), Data(submission).base64EncodedString(),
-                            "EX", String(Self.submissionTTL)])
+                            "EX", String(Self.submissionTTL), "NX"])
         }
         return try await applyReturningTopic(id, change, now: now, after: prelude).outcome
     }
 
-    /// How long a submitted packet is kept: longer than a job may stay PENDING before the
-    /// reconciler times it out (placement wait + dispatch timeout, 150 s by default).
+    /// How long a submitted packet is kept at most (it goes as soon as the job leaves
+    /// PENDING): longer than a job stays PENDING before the reconciler times it out with the
+    /// shipped timeouts (placement wait + dispatch timeout, 150 s).
     public static let submissionTTL = 600
 
     /// The packets these jobs were submitted in, where still kept, by job id.
@@ -249,10 +250,11 @@ public struct JobStore: Sendable {
         }
     }
 
-    /// Ids that entered `state` at or before `cutoff` (unix seconds), oldest first.
-    public func ids(in state: JobState, enteredBefore cutoff: Int, limit: Int) async throws -> [String] {
+    /// Ids that entered `state` at or before `cutoff` (unix seconds), oldest first, skipping
+    /// the first `offset`.
+    public func ids(in state: JobState, enteredBefore cutoff: Int, limit: Int, offset: Int = 0) async throws -> [String] {
         try await redis.command(
-            "ZRANGEBYSCORE", JobKeys.index(state.rawValue), "-inf", String(cutoff), "LIMIT", "0", String(limit)
+            "ZRANGEBYSCORE", JobKeys.index(state.rawValue), "-inf", String(cutoff), "LIMIT", String(offset), String(limit)
         ).array.compactMap(\.text)
     }
 

@@ -4,7 +4,8 @@
 /// change was applied, so duplicates and late results change and count nothing.
 ///
 /// KEYS: 1 meta, 2 legacy state, 3 recent, 4 events, 5 deadline, 6 legacy result_ptr,
-///       7 dlq entry, 8 dlq index, 9 result blob, 10 trace
+///       7 dlq entry, 8 dlq index, 9 result blob, 10 trace, 11 submitted packet (deleted
+///       when the job leaves PENDING: only a PENDING job is ever published again)
 /// ARGV: 1 id, 2 targets (comma-separated path, e.g. `SCHEDULED,DISPATCHED`),
 ///       3 allowed current states for the first target (comma-separated, `~` = no state),
 ///       4 now (µs), 5 meta TTL, 6 and 7 the first rank trimmed from `job:recent` and from a
@@ -54,6 +55,8 @@ enum TransitionScript {
         if top and (#top ~= #nowUs or top >= nowUs) and tonumber(top) >= tonumber(nowUs) then
           score = string.format('%d', tonumber(top) + 1)
         end
+
+        if cur == 'PENDING' then redis.call('DEL', KEYS[11]) end
 
         local fields = {'state', final, 'updated_at', now}
         if created then fields[#fields + 1] = 'created_at'; fields[#fields + 1] = now end

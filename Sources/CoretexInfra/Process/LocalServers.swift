@@ -59,7 +59,8 @@ public enum LocalServers {
     public static func freePort() -> Int {
         while true {
             let port = kernelPickedPort()
-            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+            // 0: no socket to be had; the caller's bind fails and says so.
+            if port == 0 || handedOut.withLock({ $0.insert(port).inserted }) { return port }
         }
     }
 

@@ -68,7 +68,7 @@ struct ChildJobs: Sendable {
         let submission = Submission(request, traceID: traceID, senderID: parent.workerID)
         try await submission.record(in: connections.store,
                                     context: String(decoding: try JSONEncoder.sorted.encode(context), as: UTF8.self))
-        try submission.publish(on: connections.bus)
+        try await submission.publish(on: connections.bus, store: connections.store)
         logger.info("child submitted", metadata: ["parent": "\(parent.id)", "child": "\(id)", "step": "\(step)"])
 
         let result: Coretex_Agent_V1_JobResult?

@@ -21,11 +21,17 @@ public final class Reconciler: Service, Sendable {
     let timeouts: TimeoutConfig
     let logger: Logger
     let batch = 200
+    /// How long past the placement wait a job still PENDING counts as received by no
+    /// scheduler: a scheduler places, denies or fails what it receives within the placement
+    /// wait, once its start-up wait for the safety kernel (`SAFETY_KERNEL_WAIT_SECONDS`) is
+    /// over; 15 s by default (a 10 s wait and a margin).
+    let claimMargin: Int
 
-    public init(connections: Connections, timeouts: TimeoutConfig, logger: Logger) {
+    public init(connections: Connections, timeouts: TimeoutConfig, logger: Logger, claimMargin: Int = 15) {
         self.connections = connections
         self.timeouts = timeouts
         self.logger = logger
+        self.claimMargin = claimMargin
     }
 
     public func run() async throws {
@@ -53,30 +59,32 @@ public final class Reconciler: Service, Sendable {
         let pendingLimit = timeouts.placementWaitSeconds + timeouts.dispatchTimeoutSeconds
         total += await sweep(.pending, before: t - pendingLimit, reason: "not scheduled within \(pendingLimit) s")
         total += await sweepDeadlines(now: t)
-        await resubmitUnclaimed(before: t - timeouts.placementWaitSeconds - Self.claimMargin)
+        await resubmitUnclaimed(before: t - timeouts.placementWaitSeconds - claimMargin)
         try? await lock.release()
         return total
     }
 
-    /// How long after the placement wait a job still PENDING counts as received by no
-    /// scheduler: a scheduler places, denies or fails what it receives within the placement
-    /// wait, plus its start-up wait for the safety kernel (10 s) and a tick.
-    static let claimMargin = 15
-
-    /// Publishes again the jobs that entered PENDING before `cutoff`: no scheduler received
-    /// them (none was subscribed, or the one holding them died). A scheduler that gets a job
-    /// twice acts once, since only one dispatch can move it out of PENDING.
+    /// Publishes again, oldest first, the jobs that entered PENDING before `cutoff`: no
+    /// scheduler received them (none was subscribed, or the one holding them died). A copy
+    /// of a job that is under way after all changes nothing: a scheduler only dispatches,
+    /// denies or fails a job that is still PENDING.
     private func resubmitUnclaimed(before cutoff: Int) async {
-        guard let ids = try? await connections.store.ids(in: .pending, enteredBefore: cutoff, limit: batch),
-            let packets = try? await connections.store.submissions(ids), !packets.isEmpty
-        else { return }
-        for (id, bytes) in packets {
-            do {
-                try connections.bus.publish(Subjects.submit, bytes)
-                logger.info("job published again: no scheduler took it", metadata: ["job": "\(id)"])
-                Counter(label: "coretex_reconciler_resubmitted_total").increment()
-            } catch {
-                logger.warning("could not publish a job again", metadata: ["job": "\(id)", "error": "\(error)"])
+        var offset = 0
+        for _ in 0..<100 {
+            guard let ids = try? await connections.store.ids(in: .pending, enteredBefore: cutoff, limit: batch, offset: offset),
+                !ids.isEmpty, let packets = try? await connections.store.submissions(ids)
+            else { return }
+            offset += ids.count
+            for id in ids {
+                guard let bytes = packets[id] else { continue }  // not submitted through `Submission`, or expired
+                do {
+                    try connections.bus.publish(Subjects.submit, bytes)
+                    logger.info("job published again: no scheduler took it", metadata: ["job": "\(id)"])
+                    Counter(label: "coretex_reconciler_resubmitted_total").increment()
+                } catch {
+                    logger.warning("could not publish a job again", metadata: ["job": "\(id)", "error": "\(error)"])
+                    return
+                }
             }
         }
     }

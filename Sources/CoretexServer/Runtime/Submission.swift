@@ -26,7 +26,18 @@ struct Submission {
                                deadlineUnix: JobMeta.deadline(of: request), context: context, submission: bytes)
     }
 
-    func publish(on bus: NATSBus) throws {
-        try bus.publish(Subjects.submit, bytes)
+    /// Publishes the job. If the bus refuses it, the job ends FAILED with a dead letter (its
+    /// submitter gives up on it: it must not be published again later) and the error is
+    /// rethrown.
+    func publish(on bus: NATSBus, store: JobStore) async throws {
+        do {
+            try bus.publish(Subjects.submit, bytes)
+        } catch {
+            var change = StateChange(to: .failed, from: [.pending])
+            change.deadLetter = DLQEntry(jobID: request.jobID, topic: request.topic, status: "JOB_STATUS_FAILED",
+                                         reason: "failed to enqueue job: \(error)", createdAt: UnixTime.rfc3339())
+            _ = try? await store.apply(request.jobID, change)
+            throw error
+        }
     }
 }

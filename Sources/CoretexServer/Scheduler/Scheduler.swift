@@ -216,7 +216,7 @@ public final class Scheduler: Service, Sendable {
             try bus.publish(Subjects.worker(workerID), out.wireBytes)
         } catch {
             registry.finished(request.jobID)
-            await fail(job.packet, reason: "dispatch failed: \(error)")
+            await fail(job.packet, reason: "dispatch failed: \(error)", from: [.dispatched])
         }
     }
 
@@ -255,11 +255,13 @@ public final class Scheduler: Service, Sendable {
         announce(request.jobID, status: .denied, message: verdict.reason, traceID: packet.traceID)
     }
 
-    /// Ends a job as FAILED with a dead letter, and tells the bus.
-    func fail(_ packet: Coretex_Agent_V1_BusPacket, reason: String) async {
+    /// Ends a job as FAILED with a dead letter, and tells the bus. Only from `states`: a copy
+    /// of a job that another scheduler (or this one) already dispatched — a duplicate, or one
+    /// the reconciler published again — must not fail the job that is running.
+    func fail(_ packet: Coretex_Agent_V1_BusPacket, reason: String, from states: [JobState] = [.pending]) async {
         let request = packet.jobRequest
         guard !request.jobID.isEmpty else { return }
-        var change = StateChange(to: .failed, from: [.pending, .scheduled, .dispatched, .running])
+        var change = StateChange(to: .failed, from: states)
         change.deadLetter = DLQEntry(jobID: request.jobID, topic: request.topic, status: "JOB_STATUS_FAILED",
                                      reason: reason, createdAt: UnixTime.rfc3339())
         change.fallbackResult = JobMeta.fallbackResult(jobID: request.jobID, status: .failed, message: reason)

@@ -67,7 +67,8 @@ public enum Roles {
         services.append(Scheduler(connections: c, pools: config.pools, timeouts: config.timeouts, safety: checker,
                                   logger: logger.labelled("scheduler"), safetyWait: .seconds(max(wait, 0)),
                                   workerTTL: workerTTL(ProcessInfo.processInfo.environment)))
-        services.append(Reconciler(connections: c, timeouts: config.timeouts, logger: logger.labelled("reconciler")))
+        services.append(Reconciler(connections: c, timeouts: config.timeouts, logger: logger.labelled("reconciler"),
+                                   claimMargin: max(wait, 0) + 5))
         services.append(MetricsEndpoint(
             address: try address(settings.schedulerMetricsAddr, "SCHEDULER_METRICS_ADDR", defaultHost: host), logger: logger))
         return services

@@ -64,7 +64,7 @@ public final class WorkflowEngine: Sendable {
             guard let workflow = try await store.workflow(run.workflowID) else {
                 var failed = run
                 let jobs = (try? failed.fail("workflow \(run.workflowID) no longer exists", workflow: nil, now: Date())) ?? []
-                cancelJobs(jobs)
+                await cancelJobs(jobs)
                 try await store.save(failed)
                 return failed
             }
@@ -86,12 +86,12 @@ public final class WorkflowEngine: Sendable {
                 } catch {
                     let outcome = run.dispatchFailed(jobID: dispatch.jobIDString, message: "dispatch failed: \(error)",
                                                      workflow: workflow, now: now)
-                    cancelJobs(outcome.jobsToCancel)
+                    await cancelJobs(outcome.jobsToCancel)
                     if let retry = outcome.retryAt { wake = min(wake ?? retry, retry) }
                     logger.warning("step dispatch failed", metadata: ["job_id": "\(dispatch.jobIDString)", "error": "\(error)"])
                 }
             case .cancelJob(let id):
-                cancelJobs([id])
+                await cancelJobs([id])
             default:
                 break
             }
@@ -120,13 +120,25 @@ public final class WorkflowEngine: Sendable {
         let context = String(decoding: try JSONEncoder.sorted.encode(d.payload), as: UTF8.self)
         let submission = Submission(r, traceID: d.traceID, senderID: Self.senderID)
         try await submission.record(in: connections.store, context: context)
-        try submission.publish(on: connections.bus)
+        try await submission.publish(on: connections.bus, store: connections.store)
     }
 
-    private func cancelJobs(_ ids: [String]) {
-        for id in Set(ids) {
-            connections.bus.publish(Subjects.cancel, .cancel(jobID: id, reason: "workflow run cancelled", senderID: Self.senderID),
-                                    logger: logger)
+    /// Cancels step jobs the run no longer wants: recorded in the store first, so a job that
+    /// no scheduler has received yet is not published again by the reconciler, then announced
+    /// to the worker that may hold it.
+    private func cancelJobs(_ ids: [String]) async {
+        let (store, bus, logger) = (connections.store, connections.bus, logger)
+        await withTaskGroup(of: Void.self) { group in
+            for id in Set(ids) {
+                group.addTask {
+                    do {
+                        _ = try await JobCancellation.cancel(id, reason: "workflow run cancelled", store: store, bus: bus,
+                                                             sender: Self.senderID, logger: logger)
+                    } catch {
+                        logger.warning("step job not cancelled", metadata: ["job_id": "\(id)", "error": "\(error)"])
+                    }
+                }
+            }
         }
     }
 
@@ -180,7 +192,7 @@ public final class WorkflowEngine: Sendable {
                         toCancel += outcome.jobsToCancel
                     }
                     guard applied else { return }
-                    cancelJobs(toCancel)
+                    await cancelJobs(toCancel)
                     _ = try await pass(run, workflow)
                 }
             } catch {
@@ -212,7 +224,7 @@ public final class WorkflowEngine: Sendable {
             guard var run = try await store.run(runID) else { throw RunError.runNotFound }
             guard let workflow = try await store.workflow(run.workflowID) else { throw RunError.runNotFound }
             do {
-                cancelJobs(try run.decide(approvalOf: stepID, decision, workflow: workflow, now: Date()))
+                await cancelJobs(try run.decide(approvalOf: stepID, decision, workflow: workflow, now: Date()))
             } catch let error as ApprovalError {
                 throw RunError.approval(error)
             }
@@ -225,7 +237,7 @@ public final class WorkflowEngine: Sendable {
             guard var run = try await store.run(runID) else { throw RunError.runNotFound }
             let workflow = try await store.workflow(run.workflowID) ?? Workflow(id: run.workflowID)
             do {
-                cancelJobs(try run.cancel(workflow: workflow, now: Date()))
+                await cancelJobs(try run.cancel(workflow: workflow, now: Date()))
             } catch let error as CancelError {
                 throw RunError.cancel(error)
             }
@@ -262,7 +274,7 @@ public final class WorkflowEngine: Sendable {
         try await store.withRunLock(id) {
             guard var run = try await store.run(id), !run.status.isTerminal else { return }
             guard let workflow = try await store.workflow(run.workflowID) else {
-                cancelJobs((try? run.fail("workflow \(run.workflowID) no longer exists", workflow: nil, now: Date())) ?? [])
+                await cancelJobs((try? run.fail("workflow \(run.workflowID) no longer exists", workflow: nil, now: Date())) ?? [])
                 try await store.save(run)
                 return
             }

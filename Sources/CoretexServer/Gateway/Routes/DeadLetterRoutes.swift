@@ -57,7 +57,7 @@ extension Gateway {
         let submission = Submission(request, traceID: traceID, senderID: Self.sender)
         try await storeCall { try await submission.record(in: self.store, context: context) }
         do {
-            try submission.publish(on: bus)
+            try await submission.publish(on: bus, store: store)
         } catch {
             throw APIFailure(.serviceUnavailable, "publish failed: \(error)", code: "bus_unavailable")
         }

@@ -52,12 +52,8 @@ extension Gateway {
         let submission = Submission(request, traceID: traceID, senderID: sender)
         try await storeCall { try await submission.record(in: self.store, context: context) }
         do {
-            try submission.publish(on: bus)
+            try await submission.publish(on: bus, store: store)
         } catch {
-            var change = StateChange(to: .failed, from: [.pending])
-            change.deadLetter = DLQEntry(jobID: request.jobID, topic: request.topic, status: "JOB_STATUS_FAILED",
-                                         reason: "failed to enqueue job: \(error)", createdAt: UnixTime.rfc3339())
-            _ = try? await store.apply(request.jobID, change)
             throw APIFailure(.serviceUnavailable, "failed to enqueue job", code: "bus_unavailable")
         }
         return SubmitJobResponse(jobID: request.jobID, traceID: traceID)
