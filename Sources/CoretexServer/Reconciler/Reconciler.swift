@@ -69,7 +69,13 @@ public final class Reconciler: Service, Sendable {
     /// of a job that is under way after all changes nothing: a scheduler only dispatches,
     /// denies or fails a job that is still PENDING.
     private func resubmitUnclaimed(before cutoff: Int) async {
-        var offset = 0
+        var offset = 0, published = 0
+        defer {
+            if published > 0 {
+                logger.info("jobs published again: no scheduler took them", metadata: ["jobs": "\(published)"])
+                Counter(label: "coretex_reconciler_resubmitted_total").increment(by: Int64(published))
+            }
+        }
         for _ in 0..<100 {
             guard let ids = try? await connections.store.ids(in: .pending, enteredBefore: cutoff, limit: batch, offset: offset),
                 !ids.isEmpty, let packets = try? await connections.store.submissions(ids)
@@ -79,8 +85,7 @@ public final class Reconciler: Service, Sendable {
                 guard let bytes = packets[id] else { continue }  // not submitted through `Submission`, or expired
                 do {
                     try connections.bus.publish(Subjects.submit, bytes)
-                    logger.info("job published again: no scheduler took it", metadata: ["job": "\(id)"])
-                    Counter(label: "coretex_reconciler_resubmitted_total").increment()
+                    published += 1
                 } catch {
                     logger.warning("could not publish a job again", metadata: ["job": "\(id)", "error": "\(error)"])
                     return
