@@ -244,3 +244,16 @@ import Testing
         #expect((try? reserve("d")?.get()) == first)
     }
 }
+
+@Suite struct RoleSettingsTests {
+    /// `WORKER_TTL_MS` and `HEARTBEAT_INTERVAL_MS`: milliseconds; anything not a positive
+    /// integer keeps the contract's 30 s and 5 s.
+    @Test func workerTTLAndHeartbeatIntervalReadMillisecondsAndIgnoreNonsense() {
+        #expect(workerTTL([:]) == 30)
+        #expect(workerTTL(["WORKER_TTL_MS": "1500"]) == 1.5)
+        for bad in ["0", "-5", "abc", ""] { #expect(workerTTL(["WORKER_TTL_MS": bad]) == 30, "\(bad)") }
+        #expect(heartbeatInterval([:]) == .seconds(5))
+        #expect(heartbeatInterval(["HEARTBEAT_INTERVAL_MS": "200"]) == .milliseconds(200))
+        #expect(heartbeatInterval(["HEARTBEAT_INTERVAL_MS": "0"]) == .seconds(5))
+    }
+}
