@@ -2,9 +2,25 @@
 import PackageDescription
 
 // Dependency rule (one way): CoretexProtocol is a leaf everyone may use;
-// CoretexCore (pure domain logic) <- CoretexInfra (NATS/Redis adapters) <- CoretexServer (roles).
+// CoretexCore (pure domain logic) <- CoretexInfra (NATS/Redis adapters) <- CoretexRuntime <- the
+// role modules under Sources/Server <- CoretexStack <- coretex-server.
 // Clients (CoretexClient, CoretexTUI, ctx) speak HTTP/WS only and never import server modules;
 // they may use CoretexCore's pure types (workflow documents and runs are its Codable models).
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let grpc: [Target.Dependency] = [
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+    .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+]
+let serverRoles: [Target.Dependency] = [
+    "CoretexRuntime", "CoretexSafety", "CoretexScheduler", "CoretexContext", "CoretexWorkers", "CoretexRepoReview",
+    "CoretexWorkflows", "CoretexGateway", "CoretexStack",
+]
+
 let package = Package(
     name: "Coretex",
     platforms: [.macOS(.v15)],
@@ -58,27 +74,79 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The control plane, one module per role under Sources/Server (docs/architecture.md).
+        // Roles depend on Core and the Infra protocols, and on another role only through its
+        // published API (Scheduler → Safety's client, Workers → Context's client, Gateway →
+        // the workflow engine it serves); `CoretexStack` wires them into services.
         .target(
-            name: "CoretexServer",
+            name: "CoretexRuntime",
             dependencies: [
-                "CoretexCore", "CoretexInfra", "CoretexProtocol",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "CoretexCore", "CoretexInfra", "CoretexProtocol", hummingbird, logging, metrics, prometheus, lifecycle,
+            ],
+            path: "Sources/Server/Runtime"
+        ),
+        .target(
+            name: "CoretexSafety",
+            dependencies: ["CoretexCore", "CoretexProtocol", "CoretexRuntime"] + grpc + [logging, lifecycle],
+            path: "Sources/Server/Safety"
+        ),
+        .target(
+            name: "CoretexScheduler",
+            dependencies: [
+                "CoretexCore", "CoretexInfra", "CoretexProtocol", "CoretexRuntime", "CoretexSafety", logging, metrics,
+                lifecycle,
+            ],
+            path: "Sources/Server/Scheduler"
+        ),
+        .target(
+            name: "CoretexContext",
+            dependencies: ["CoretexCore", "CoretexInfra", "CoretexProtocol", "CoretexRuntime"] + grpc + [logging, lifecycle],
+            path: "Sources/Server/Context"
+        ),
+        .target(
+            name: "CoretexWorkers",
+            dependencies: [
+                "CoretexCore", "CoretexInfra", "CoretexProtocol", "CoretexRuntime", "CoretexContext", logging, lifecycle,
+            ],
+            path: "Sources/Server/Workers"
+        ),
+        .target(
+            name: "CoretexRepoReview",
+            dependencies: [
+                "CoretexCore", "CoretexInfra", "CoretexProtocol", "CoretexRuntime", "CoretexWorkers", logging,
+            ],
+            path: "Sources/Server/RepoReview"
+        ),
+        .target(
+            name: "CoretexWorkflows",
+            dependencies: [
+                "CoretexCore", "CoretexInfra", "CoretexProtocol", "CoretexRuntime", hummingbird, logging, lifecycle,
+            ],
+            path: "Sources/Server/Workflows"
+        ),
+        .target(
+            name: "CoretexGateway",
+            dependencies: [
+                "CoretexCore", "CoretexInfra", "CoretexProtocol", "CoretexRuntime", "CoretexWorkflows", hummingbird,
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ] + grpc + [logging, metrics, lifecycle],
+            path: "Sources/Server/Gateway"
+        ),
+        .target(
+            name: "CoretexStack",
+            dependencies: [
+                "CoretexCore", "CoretexInfra", "CoretexRuntime", "CoretexSafety", "CoretexScheduler", "CoretexContext",
+                "CoretexWorkers", "CoretexRepoReview", "CoretexWorkflows", "CoretexGateway", logging, lifecycle,
+            ],
+            path: "Sources/Server/Stack"
         ),
         .executableTarget(
             name: "coretex-server",
             dependencies: [
-                "CoretexServer", "CoretexInfra",
+                "CoretexStack", "CoretexCore", "CoretexInfra", logging, lifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Sources/Server/coretex-server"
         ),
 
         // Clients: the gateway's HTTP/WS API only, so they work against any deployment.
@@ -141,9 +209,7 @@ let package = Package(
         .testTarget(name: "CoretexInfraTests", dependencies: ["CoretexInfra", "CoretexTestSupport"]),
         .testTarget(
             name: "CoretexServerTests",
-            dependencies: [
-                "CoretexServer", "CoretexTestSupport",
-            ]
+            dependencies: serverRoles + ["CoretexTestSupport"]
         ),
         // Drives the real `coretex-server` binary against real nats-server and redis-server,
         // over HTTP, WebSocket and the bus only.

@@ -1,9 +1,12 @@
 import CoretexCore
+@testable import CoretexGateway
 import CoretexProtocol
+@testable import CoretexRuntime
+@testable import CoretexSafety
+@testable import CoretexStack
 import Foundation
 import Testing
 
-@testable import CoretexServer
 
 @Suite struct CircuitBreakerTests {
     @Test func opensAfterThreeFailuresAndClosesAfterTwoProbes() {
@@ -249,11 +252,12 @@ import Testing
     /// `WORKER_TTL_MS` and `HEARTBEAT_INTERVAL_MS`: milliseconds; anything not a positive
     /// integer keeps the contract's 30 s and 5 s.
     @Test func workerTTLAndHeartbeatIntervalReadMillisecondsAndIgnoreNonsense() {
-        #expect(workerTTL([:]) == 30)
-        #expect(workerTTL(["WORKER_TTL_MS": "1500"]) == 1.5)
-        for bad in ["0", "-5", "abc", ""] { #expect(workerTTL(["WORKER_TTL_MS": bad]) == 30, "\(bad)") }
-        #expect(heartbeatInterval([:]) == .seconds(5))
-        #expect(heartbeatInterval(["HEARTBEAT_INTERVAL_MS": "200"]) == .milliseconds(200))
-        #expect(heartbeatInterval(["HEARTBEAT_INTERVAL_MS": "0"]) == .seconds(5))
+        func settings(_ env: [String: String]) -> Settings { Settings(environment: env) }
+        #expect(settings([:]).workerTTL == 30)
+        #expect(settings(["WORKER_TTL_MS": "1500"]).workerTTL == 1.5)
+        for bad in ["0", "-5", "abc", ""] { #expect(settings(["WORKER_TTL_MS": bad]).workerTTL == 30, "\(bad)") }
+        #expect(settings([:]).heartbeatIntervalMs == 5000)
+        #expect(settings(["HEARTBEAT_INTERVAL_MS": "200"]).heartbeatIntervalMs == 200)
+        #expect(settings(["HEARTBEAT_INTERVAL_MS": "0"]).heartbeatIntervalMs == 5000)
     }
 }

@@ -1,11 +1,14 @@
+@testable import CoretexContext
 import CoretexCore
+@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
+@testable import CoretexRuntime
 import CoretexTestSupport
+@testable import CoretexWorkers
 import Foundation
 import Testing
 
-@testable import CoretexServer
 
 /// The context engine on a real redis-server.
 @Suite struct ContextEngineTests {

@@ -1,10 +1,11 @@
 import CoretexCore
+@testable import CoretexGateway
 import CoretexInfra
+@testable import CoretexRuntime
 import CoretexTestSupport
 import Foundation
 import Logging
 
-@testable import CoretexServer
 
 /// Real NATS and Redis, one set of connections to them as a role opens them, and a gateway
 /// for the echo pool on those connections: how tests that run roles in one process (as

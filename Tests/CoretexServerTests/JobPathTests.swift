@@ -1,13 +1,17 @@
 import CoretexCore
+@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
+@testable import CoretexRuntime
+@testable import CoretexSafety
+@testable import CoretexScheduler
 import CoretexTestSupport
+@testable import CoretexWorkers
 import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
 
-@testable import CoretexServer
 
 /// The job path in one process (gateway submit, scheduler, echo worker sharing one set of
 /// connections, as in `dev`) against real NATS and Redis.

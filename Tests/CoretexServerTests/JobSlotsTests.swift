@@ -1,7 +1,9 @@
+@testable import CoretexGateway
+@testable import CoretexRuntime
+@testable import CoretexWorkers
 import Synchronization
 import Testing
 
-@testable import CoretexServer
 
 @Suite struct JobSlotsTests {
     final class Tally: Sendable {

@@ -1,9 +1,10 @@
 import CoretexCore
+@testable import CoretexGateway
 import CoretexProtocol
+@testable import CoretexRuntime
 import Foundation
 import Testing
 
-@testable import CoretexServer
 
 @Suite struct JobSubmissionTests {
     let pools = PoolRouting(topics: ["job.echo": "echo", "job.chat.simple": "chat-simple", "job.code.llm": "code-llm"])

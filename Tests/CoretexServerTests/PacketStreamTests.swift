@@ -1,11 +1,12 @@
+@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
+@testable import CoretexRuntime
 import CoretexTestSupport
 import Logging
 import Synchronization
 import Testing
 
-@testable import CoretexServer
 
 /// Packet streams on a real nats-server: an idle listener skips messages undecoded.
 @Suite(.serialized) struct PacketStreamTests {

@@ -1,12 +1,14 @@
 import CoretexCore
+@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
+@testable import CoretexRuntime
+@testable import CoretexScheduler
 import CoretexTestSupport
 import Foundation
 import Logging
 import Testing
 
-@testable import CoretexServer
 
 /// The reconciler against real NATS and Redis.
 @Suite(.serialized) struct ReconcilerTests {

@@ -1,8 +1,10 @@
 import CoretexCore
+@testable import CoretexGateway
+@testable import CoretexRepoReview
+@testable import CoretexRuntime
 import Foundation
 import Testing
 
-@testable import CoretexServer
 
 @Suite struct RepoSourceTests {
     let limits: RepoLimits = {

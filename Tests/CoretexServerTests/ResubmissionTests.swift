@@ -1,13 +1,17 @@
 import CoretexCore
+@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
+@testable import CoretexRuntime
+@testable import CoretexSafety
+@testable import CoretexScheduler
 import CoretexTestSupport
+@testable import CoretexWorkers
 import Foundation
 import ServiceLifecycle
 import Synchronization
 import Testing
 
-@testable import CoretexServer
 
 /// A job submitted while no scheduler listens is not lost: core NATS drops the packet, and
 /// the reconciler publishes it again from the copy kept at submission once a scheduler is back.
@@ -87,7 +91,9 @@ import Testing
             var request = Coretex_Agent_V1_JobRequest()
             request.jobID = "stranded-\(n)"
             request.topic = "job.echo"
-            try await Submission(request, traceID: request.jobID, senderID: "test").record(in: c.store, context: nil)
+            let packet = Coretex_Agent_V1_BusPacket.request(request, traceID: request.jobID, senderID: "test").wireBytes
+            try await c.store.create(request.jobID, meta: JobMeta.fields(of: request), traceID: request.jobID,
+                                     deadlineUnix: nil, context: nil, submission: packet)
             ids.insert(request.jobID)
         }
         await Reconciler(connections: c, timeouts: TimeoutConfig(), logger: roles.logger).scanOnce(now: Date().addingTimeInterval(46))

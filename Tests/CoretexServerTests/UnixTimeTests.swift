@@ -1,7 +1,8 @@
+@testable import CoretexGateway
+@testable import CoretexRuntime
 import Foundation
 import Testing
 
-@testable import CoretexServer
 
 @Suite struct UnixTimeTests {
     @Test func rfc3339IsWhatTheFormatStyleWrites() {

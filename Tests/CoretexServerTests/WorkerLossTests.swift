@@ -1,6 +1,11 @@
 import CoretexCore
+@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
+@testable import CoretexRuntime
+@testable import CoretexSafety
+@testable import CoretexScheduler
+@testable import CoretexStack
 import CoretexTestSupport
 import Foundation
 import Logging
@@ -8,7 +13,6 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-@testable import CoretexServer
 
 /// A worker that dies holding a job: the scheduler ends the job once the worker's heartbeats
 /// stop, instead of leaving it RUNNING until the running timeout (the original's 25 minutes).

@@ -1,64 +1,148 @@
 import Foundation
 
-/// The environment variables of the original (control-plane.md §8.3, gateway-api.md §11),
-/// with their defaults, read from a dictionary so tests can pass their own.
+/// Everything the control plane's roles read from the environment, typed. Each value is read
+/// through its entry in `ConfigVariable.all` (the table behind docs/configuration.md); roles
+/// receive these settings and read no environment themselves.
 public struct Settings: Sendable, Equatable {
     public var natsURL: String
     public var redisURL: String
-    public var safetyKernelAddr: String
-    /// Where the context engine listens (its role) and where remote workers dial it.
-    public var contextEngineAddr: String
-    public var poolConfigPath: String
-    public var timeoutConfigPath: String
-    public var safetyPolicyPath: String
+    /// Redis connections per process. Concurrent commands share a connection's writes, so
+    /// more connections help only when one is saturated.
+    public var redisPoolSize: Int
+    public var logLevel: String
+    public var dataTTL: Int
+    public var metaTTL: Int
+
     public var gatewayHTTPAddr: String
     public var gatewayGRPCAddr: String
     public var gatewayMetricsAddr: String
-    /// Fixed `:9090` in the original; `SCHEDULER_METRICS_ADDR` lets several stacks share a host.
+    /// `SCHEDULER_METRICS_ADDR` lets several stacks share a host.
     public var schedulerMetricsAddr: String
+    public var safetyKernelAddr: String
+    /// Where the context engine listens (its role) and where remote workers dial it.
+    public var contextEngineAddr: String
+    public var workflowEngineHTTPAddr: String
+
+    public var poolConfigPath: String
+    public var timeoutConfigPath: String
+    public var safetyPolicyPath: String
+
     public var apiKey: String?
     public var tenantID: String
     public var rateLimitRPS: Int
     public var rateLimitBurst: Int
-    public var dataTTL: Int
-    public var metaTTL: Int
-    public var workerID: String?
-    /// Largest accepted request body (`API_MAX_BODY_BYTES`, default 2 MiB as in the original).
     public var maxBodyBytes: Int
-    /// Redis connections per process (`REDIS_POOL_SIZE`, 2, at most 64). Concurrent commands
-    /// share a connection's writes, so more connections help only when one is saturated.
-    public var redisPoolSize: Int
 
-    public init(environment env: [String: String] = ProcessInfo.processInfo.environment) {
-        func value(_ name: String) -> String? {
-            guard let v = env[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
-            return v
-        }
-        func positive(_ name: String, _ fallback: Int) -> Int {
-            guard let v = value(name).flatMap(Int.init), v > 0 else { return fallback }
-            return v
-        }
-        natsURL = value("NATS_URL") ?? "nats://localhost:4222"
-        redisURL = value("REDIS_URL") ?? "redis://localhost:6379"
-        safetyKernelAddr = value("SAFETY_KERNEL_ADDR") ?? "localhost:50051"
-        contextEngineAddr = value("CONTEXT_ENGINE_ADDR") ?? ":50070"
-        poolConfigPath = value("POOL_CONFIG_PATH") ?? "config/pools.yaml"
-        timeoutConfigPath = value("TIMEOUT_CONFIG_PATH") ?? "config/timeouts.yaml"
-        safetyPolicyPath = value("SAFETY_POLICY_PATH") ?? "config/safety.yaml"
-        gatewayHTTPAddr = value("GATEWAY_HTTP_ADDR") ?? ":8081"
-        gatewayGRPCAddr = value("GATEWAY_GRPC_ADDR") ?? ":8080"
-        gatewayMetricsAddr = value("GATEWAY_METRICS_ADDR") ?? ":9092"
-        schedulerMetricsAddr = value("SCHEDULER_METRICS_ADDR") ?? ":9090"
-        apiKey = ["CORETEX_SUPER_SECRET_API_TOKEN", "CORETEX_API_KEY", "API_KEY"]
-            .lazy.compactMap { env[$0].map(Self.normalizeKey) }.first { !$0.isEmpty }
-        tenantID = value("TENANT_ID") ?? "default"
-        rateLimitRPS = positive("API_RATE_LIMIT_RPS", 50)
-        rateLimitBurst = positive("API_RATE_LIMIT_BURST", 100)
-        dataTTL = Self.ttl(env, seconds: "REDIS_DATA_TTL_SECONDS", duration: "REDIS_DATA_TTL") ?? 24 * 3600
-        metaTTL = Self.ttl(env, seconds: "JOB_META_TTL_SECONDS", duration: "JOB_META_TTL") ?? 7 * 24 * 3600
-        workerID = value("WORKER_ID")
-        maxBodyBytes = positive("API_MAX_BODY_BYTES", 2 * 1024 * 1024)
-        redisPoolSize = min(positive("REDIS_POOL_SIZE", 2), 64)
+    public var safetyKernelWaitSeconds: Int
+    /// Seconds a silent worker counts as alive.
+    public var workerTTL: Double
+
+    public var workflowScanInterval: Double
+    public var workflowScanLimit: Int
+    public var workflowRunTTL: Int
+
+    public var workerID: String?
+    public var workerLabels: String?
+    public var workerMaxParallel: Int?
+    public var heartbeatIntervalMs: Int
+    public var echoDelayMs: Int
+    public var usePlanner: Bool
+    public var plannerTopic: String
+
+    public var ollamaURL: String
+    public var ollamaModel: String
+    public var ollamaTimeoutSeconds: Int
+    public var ollamaRetries: Int
+    public var memoryTTLSeconds: Int
+    public var memoryMaxEvents: Int
+
+    public var repoMaxBytes: Int
+    public var repoMaxFileBytes: Int
+    public var repoCloneTimeoutSeconds: Int
+    /// nil when `REPO_LOCAL_ROOTS` is not set (`dev` then allows $HOME and the temp dir).
+    public var repoLocalRoots: [String]?
+    public var repoTestAllowlist: [String]?
+    public var repoReviewMaxFiles: Int
+    public var repoReviewBatchSize: Int
+    public var repoReviewMaxBatches: Int
+    public var repoReviewParallel: Int
+    public var repoReviewTestCommand: String
+    public var sastRulesPath: String
+    public var sastRulesPaths: [String]
+
+    /// Whether `NATS_URL` / `REDIS_URL` were given: `dev` starts its own servers otherwise.
+    public var natsURLGiven: Bool
+    public var redisURLGiven: Bool
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        typealias V = ConfigVariable
+        let env = ConfigReader(environment)
+        // Every variable read this way has a default in the table (ConfigTests checks it).
+        func text(_ v: V) -> String { env.text(v) ?? "" }
+        func integer(_ v: V, atLeast minimum: Int = 1) -> Int { env.integer(v, atLeast: minimum) ?? 0 }
+
+        natsURL = text(V.natsURL)
+        redisURL = text(V.redisURL)
+        redisPoolSize = min(integer(V.redisPoolSize), 64)
+        logLevel = text(V.logLevel)
+        dataTTL = Self.ttl(env, V.redisDataTTL, seconds: V.redisDataTTLSeconds)
+        metaTTL = Self.ttl(env, V.jobMetaTTL, seconds: V.jobMetaTTLSeconds)
+
+        gatewayHTTPAddr = text(V.gatewayHTTPAddr)
+        gatewayGRPCAddr = text(V.gatewayGRPCAddr)
+        gatewayMetricsAddr = text(V.gatewayMetricsAddr)
+        schedulerMetricsAddr = text(V.schedulerMetricsAddr)
+        safetyKernelAddr = text(V.safetyKernelAddr)
+        contextEngineAddr = text(V.contextEngineAddr)
+        workflowEngineHTTPAddr = text(V.workflowEngineHTTPAddr)
+
+        poolConfigPath = text(V.poolConfigPath)
+        timeoutConfigPath = text(V.timeoutConfigPath)
+        safetyPolicyPath = text(V.safetyPolicyPath)
+
+        apiKey = env.first(of: [V.superSecretAPIToken, V.coretexAPIKey, V.apiKey], Self.normalizeKey)
+        tenantID = text(V.tenantID)
+        rateLimitRPS = integer(V.rateLimitRPS)
+        rateLimitBurst = integer(V.rateLimitBurst)
+        maxBodyBytes = integer(V.maxBodyBytes)
+
+        safetyKernelWaitSeconds = integer(V.safetyKernelWaitSeconds, atLeast: 0)
+        workerTTL = Double(integer(V.workerTTLMs)) / 1000
+
+        workflowScanInterval = env.duration(V.workflowScanInterval) ?? 0
+        workflowScanLimit = integer(V.workflowScanLimit)
+        workflowRunTTL = integer(V.workflowRunTTL)
+
+        workerID = env.text(V.workerID)
+        workerLabels = env.text(V.workerLabels)
+        workerMaxParallel = env.integer(V.workerMaxParallel)
+        heartbeatIntervalMs = integer(V.heartbeatIntervalMs)
+        echoDelayMs = integer(V.echoDelayMs, atLeast: 0)
+        usePlanner = env.flag(V.usePlanner)
+        plannerTopic = text(V.plannerTopic)
+
+        ollamaURL = text(V.ollamaURL)
+        ollamaModel = text(V.ollamaModel)
+        ollamaTimeoutSeconds = integer(V.ollamaTimeoutSeconds)
+        ollamaRetries = integer(V.ollamaRetries, atLeast: 0)
+        memoryTTLSeconds = integer(V.memoryTTLSeconds)
+        memoryMaxEvents = integer(V.memoryMaxEvents)
+
+        repoMaxBytes = integer(V.repoMaxBytes)
+        repoMaxFileBytes = integer(V.repoMaxFileBytes)
+        repoCloneTimeoutSeconds = integer(V.repoCloneTimeoutSeconds)
+        repoLocalRoots = env.isSet(V.repoLocalRoots) ? (env.list(V.repoLocalRoots, separator: ":") ?? []) : nil
+        repoTestAllowlist = env.list(V.repoTestAllowlist, separator: ";")
+        repoReviewMaxFiles = integer(V.repoReviewMaxFiles)
+        repoReviewBatchSize = integer(V.repoReviewBatchSize)
+        repoReviewMaxBatches = integer(V.repoReviewMaxBatches)
+        repoReviewParallel = integer(V.repoReviewParallel)
+        repoReviewTestCommand = text(V.repoReviewTestCommand)
+        sastRulesPath = text(V.sastRulesPath)
+        sastRulesPaths = env.list(V.sastRulesPaths, separator: ":") ?? []
+
+        natsURLGiven = env.isSet(V.natsURL)
+        redisURLGiven = env.isSet(V.redisURL)
     }
 
     /// API keys tolerate quoting from `.env` files: trim, strip quotes, trim again.
@@ -68,12 +152,11 @@ public struct Settings: Sendable, Equatable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The duration form wins over the seconds form when both are valid; non-positive values
-    /// are ignored.
-    static func ttl(_ env: [String: String], seconds: String, duration: String) -> Int? {
-        if let d = env[duration].flatMap(GoDuration.seconds), d >= 1 { return Int(d) }
-        if let s = env[seconds].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), s > 0 { return s }
-        return nil
+    /// The duration form wins over the seconds form when both are valid; values under a
+    /// second are ignored.
+    static func ttl(_ env: ConfigReader, _ duration: ConfigVariable, seconds: ConfigVariable) -> Int {
+        if env.isSet(duration), let given = env.duration(duration, atLeast: 1) { return Int(given) }
+        return env.integer(seconds) ?? Int(env.duration(duration, atLeast: 1) ?? 0)
     }
 }
 

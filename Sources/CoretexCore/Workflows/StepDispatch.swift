@@ -77,9 +77,7 @@ public struct StepDispatch: Sendable, Equatable {
     /// `job.code*` and `job.workflow.repo*` → rag, anything else → raw.
     static func contextMode(runInput: JSONValue?, topic: String) -> String {
         if let given = runInput?["context_mode"]?.stringValue, !given.isEmpty { return given }
-        if topic.hasPrefix("job.chat") { return "chat" }
-        if topic.hasPrefix("job.code") || topic.hasPrefix("job.workflow.repo") { return "rag" }
-        return "raw"
+        return TopicFamily(topic: topic).contextMode
     }
 
     /// The payload of a step job (§1.6): the rendered `input` when the step has one, else

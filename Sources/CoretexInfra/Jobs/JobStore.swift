@@ -130,6 +130,11 @@ public struct JobStore: Sendable {
 
     // MARK: - blobs
 
+    /// The job's stored context (`ctx:<id>`), if it has one.
+    public func context(_ id: String) async throws -> String? {
+        try await redis.command("GET", JobKeys.context(id)).text
+    }
+
     public func putContext(_ id: String, _ json: String) async throws {
         try await redis.command("SET", JobKeys.context(id), json, "EX", String(settings.dataTTL))
     }

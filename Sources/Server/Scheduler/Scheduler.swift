@@ -1,0 +1,329 @@
+import CoretexCore
+import CoretexInfra
+import CoretexProtocol
+import CoretexRuntime
+import CoretexSafety
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Turns submitted jobs into dispatched ones: safety check, pool routing, least-loaded
+/// placement, dispatch on `worker.<id>.jobs`; records every state and handles results.
+///
+/// Replicas can run side by side: submits and results come through the `coretex-scheduler`
+/// queue group (each handled once), heartbeats without it (every replica sees every worker).
+public final class Scheduler: Service, Sendable {
+    static let senderID = "coretex-scheduler"
+
+    let connections: Connections
+    let placement: Placement
+    let timeouts: TimeoutConfig
+    let safety: any SafetyChecking
+    let registry: WorkerRegistry
+    let waiting: WaitingRoom
+    let logger: Logger
+    /// Submissions handled concurrently (the original handled one at a time).
+    let concurrency: Int
+    /// How long to wait for the safety kernel at start (`SAFETY_KERNEL_WAIT_SECONDS`, 10 s).
+    let safetyWait: Duration
+
+    let lifecycle: JobLifecycle
+    var store: JobStore { connections.store }
+    var bus: NATSBus { connections.bus }
+
+    public init(connections: Connections, pools: PoolRouting, timeouts: TimeoutConfig, safety: any SafetyChecking,
+                logger: Logger, concurrency: Int = 256, safetyWait: Duration = .seconds(10), workerTTL: TimeInterval = 30) {
+        self.connections = connections
+        self.lifecycle = JobLifecycle(connections: connections, senderID: Self.senderID, logger: logger)
+        self.registry = WorkerRegistry(ttl: workerTTL)
+        self.placement = Placement(pools: pools)
+        self.timeouts = timeouts
+        self.safety = safety
+        self.waiting = WaitingRoom(maxWait: TimeInterval(timeouts.placementWaitSeconds))
+        self.logger = logger
+        self.concurrency = concurrency
+        self.safetyWait = safetyWait
+    }
+
+    public func run() async throws {
+        let submits = try bus.packets(Subjects.submit, queue: Subjects.schedulerQueue, logger: logger)
+        let results = try bus.packets(Subjects.result, queue: Subjects.schedulerQueue, logger: logger)
+        // Every replica's placement counts must hear of every result, not only of those its
+        // queue group hands it; the job id is all it needs, read on the bus's thread.
+        let allResults = try bus.observe(Subjects.result) { [registry] bytes in
+            if let id = BusPacketPeek.jobResultID(bytes) { registry.finished(id) }
+        }
+        // Heartbeats are recorded on the bus's thread as they arrive: one queued behind slow
+        // Redis work would make a healthy worker look lost. A worker with room nudges the
+        // jobs waiting for one.
+        let (nudges, nudge) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let heartbeats = try bus.observePackets(Subjects.heartbeat, logger: logger) { [registry, waiting] packet in
+            guard case .heartbeat(let hb)? = packet.payload else { return }
+            registry.record(hb)
+            if waiting.count > 0 { nudge.yield() }
+        }
+        let cancels = try bus.packets(Subjects.cancel, queue: Subjects.schedulerQueue, logger: logger)
+        // The server has the subscriptions once this returns, so "started" means jobs published
+        // from now on reach this scheduler.
+        try await bus.flush()
+        logger.info("scheduler started", metadata: ["pools": "\(Set(placement.pools.topics.values).sorted())"])
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    // Jobs queue in the subscription meanwhile; after the wait, checks fail closed.
+                    if await !self.safety.waitUntilReady(timeout: self.safetyWait) {
+                        self.logger.warning("safety kernel not reachable: jobs will be denied until it answers")
+                    }
+                    await self.consume(submits) { await self.handleSubmit($0) }
+                }
+                group.addTask { await self.consume(results) { await self.handleResult($0) } }
+                group.addTask { for await _ in nudges { await self.retryWaiting() } }
+                group.addTask { await self.consume(cancels) { await self.handleCancel($0) } }
+                group.addTask { await self.tick() }
+            }
+        } onGracefulShutdown: {
+            submits.subscription.unsubscribe()
+            results.subscription.unsubscribe()
+            allResults.unsubscribe()
+            heartbeats.unsubscribe()
+            nudge.finish()
+            cancels.subscription.unsubscribe()
+        }
+    }
+
+    /// Handles packets concurrently, at most `concurrency` at a time.
+    private func consume(_ stream: PacketStream, _ handle: @escaping @Sendable (Coretex_Agent_V1_BusPacket) async -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await (_, packet) in stream {
+                if running >= concurrency {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await handle(packet) }
+                running += 1
+            }
+        }
+    }
+
+    /// Once a second: expire jobs that waited too long, retry the rest, forget dead workers
+    /// and end the jobs they took with them.
+    private func tick() async {
+        while await pause(.seconds(1)) {
+            for (job, worker) in registry.sweep(busConnected: bus.isConnected) { await workerLost(job, worker: worker) }
+            if waiting.count > 0 { await retryWaiting() }
+        }
+    }
+
+    // MARK: - submit
+
+    func handleSubmit(_ packet: Coretex_Agent_V1_BusPacket) async {
+        guard case .jobRequest(let request)? = packet.payload else {
+            logger.warning("ignored a packet without a job request on \(Subjects.submit)", metadata: ["trace": "\(packet.traceID)"])
+            return
+        }
+        let topic = request.topic
+        Counter(label: "coretex_scheduler_jobs_received_total", dimensions: [("topic", topic)]).increment()
+        guard !request.jobID.isEmpty else {
+            logger.warning("dropped a job request without job_id", metadata: ["topic": "\(topic)"])
+            return
+        }
+        guard !topic.isEmpty else {
+            await fail(packet, reason: "invalid job request: missing topic")
+            return
+        }
+        let verdict = await safetyVerdict(for: request)
+        guard verdict.allowed else {
+            await deny(packet, verdict: verdict)
+            return
+        }
+        await place(WaitingRoom.Job(packet: packet, verdict: verdict, since: Date()), mayWait: true)
+    }
+
+    func safetyVerdict(for request: Coretex_Agent_V1_JobRequest) async -> SafetyVerdict {
+        var check = Coretex_Agent_V1_PolicyCheckRequest()
+        check.jobID = request.jobID
+        check.topic = request.topic
+        check.tenant = JobMeta.tenant(of: request)
+        check.principalID = request.principalID
+        check.priority = request.priority
+        check.budget = request.budget
+        check.labels = request.labels
+        check.memoryID = request.memoryID
+        if let config = request.env["CORETEX_EFFECTIVE_CONFIG"] { check.effectiveConfig = Data(config.utf8) }
+        return SafetyVerdict(await safety.check(check))
+    }
+
+    /// Places the job or, when no worker can take it now, parks it in the waiting room.
+    /// Returns false when the job should stay waiting.
+    @discardableResult
+    func place(_ job: WaitingRoom.Job, mayWait: Bool) async -> Bool {
+        let request = job.request
+        guard let choice = registry.reserve(request.jobID, choose: {
+            placement.choose(topic: request.topic, labels: request.labels, workers: $0)
+        }) else {
+            Counter(label: "coretex_scheduler_duplicate_submissions_total", dimensions: [("topic", request.topic)]).increment()
+            logger.info("not acting on job: already dispatched by this scheduler", metadata: ["job": "\(request.jobID)"])
+            return true
+        }
+        switch choice {
+        case .success(let workerID):
+            await dispatch(job, to: workerID)
+            return true
+        case .failure(let failure) where failure.isTransient && !waiting.isExpired(job):
+            if mayWait {
+                if waiting.add(job) {
+                    logger.debug("job waits for a worker", metadata: ["job": "\(request.jobID)", "why": "\(failure)"])
+                } else {
+                    await fail(job.packet, reason: "\(failure) (waiting room full)")
+                }
+            }
+            return false
+        case .failure(let failure):
+            let waited = failure.isTransient ? " (waited \(Int(waiting.maxWait)) s)" : ""
+            await fail(job.packet, reason: "\(failure)\(waited)")
+            return true
+        }
+    }
+
+    func retryWaiting() async {
+        var stillWaiting: [WaitingRoom.Job] = []
+        for job in waiting.takeAll() where !(await place(job, mayWait: false)) {
+            stillWaiting.append(job)
+        }
+        waiting.putBack(stillWaiting)
+    }
+
+    /// Dispatches a job whose slot on the worker is already reserved (see `place`).
+    private func dispatch(_ job: WaitingRoom.Job, to workerID: String) async {
+        let request = job.request
+        var change = StateChange(path: [.scheduled, .dispatched], from: [.pending])
+            .with("safety_decision", job.verdict.decision)
+            .with("safety_reason", job.verdict.reason)
+            .with("worker_id", workerID)
+        change.deadlineUnix = JobMeta.deadline(of: request)
+            ?? timeouts.defaultTimeout(topic: request.topic).map { UnixTime.now + $0 }
+        guard await applyCreatingIfNeeded(job.packet, change) else {
+            registry.finished(request.jobID)
+            return
+        }
+        guard registry.isOutstanding(request.jobID) else {
+            // The worker was found lost between the choice and now.
+            await workerLost(request.jobID, worker: workerID)
+            return
+        }
+        Counter(label: "coretex_scheduler_jobs_dispatched_total", dimensions: [("topic", request.topic)]).increment()
+        var out = Coretex_Agent_V1_BusPacket.request(request, traceID: job.packet.traceID, senderID: Self.senderID)
+        out.protocolVersion = 1
+        do {
+            try bus.publish(Subjects.worker(workerID), out.wireBytes)
+        } catch {
+            registry.finished(request.jobID)
+            await fail(job.packet, reason: "dispatch failed: \(error)", from: [.dispatched])
+        }
+    }
+
+    /// Applies a change to a submitted job (creating a record for one sent straight to the
+    /// bus). False when the change did not apply: the job was cancelled meanwhile, or this is
+    /// a duplicate submission of a job already under way.
+    private func applyCreatingIfNeeded(_ packet: Coretex_Agent_V1_BusPacket, _ change: StateChange) async -> Bool {
+        let request = packet.jobRequest
+        do {
+            let outcome = try await lifecycle.apply(change, to: packet)
+            if outcome.applied { return true }
+            notActing(on: request, outcome)
+        } catch {
+            logger.error("store error", metadata: ["job": "\(request.jobID)", "error": "\(error)"])
+        }
+        return false
+    }
+
+    private func notActing(on request: Coretex_Agent_V1_JobRequest, _ outcome: TransitionOutcome) {
+        Counter(label: "coretex_scheduler_duplicate_submissions_total", dimensions: [("topic", request.topic)]).increment()
+        logger.info("not acting on job", metadata: ["job": "\(request.jobID)", "outcome": "\(outcome)"])
+    }
+
+    private func deny(_ packet: Coretex_Agent_V1_BusPacket, verdict: SafetyVerdict) async {
+        let request = packet.jobRequest
+        let fields = [("safety_decision", verdict.decision), ("safety_reason", verdict.reason)]
+        guard await end(packet, .denied(reason: verdict.reason), fields: fields) else { return }
+        Counter(label: "coretex_scheduler_safety_denied_total", dimensions: [("topic", request.topic)]).increment()
+    }
+
+    /// Ends a job as FAILED with a dead letter because it cannot be placed or dispatched. Only
+    /// from `states`: a copy of a job that another scheduler (or this one) already dispatched
+    /// — a duplicate, or one the reconciler published again — must not fail the job that is
+    /// running.
+    func fail(_ packet: Coretex_Agent_V1_BusPacket, reason: String, from states: [JobState] = [.pending]) async {
+        guard !packet.jobRequest.jobID.isEmpty else { return }
+        await end(packet, .placementGaveUp(reason: reason), from: states)
+    }
+
+    /// Ends a job this scheduler received, creating its record if it came straight to the bus.
+    @discardableResult
+    private func end(_ packet: Coretex_Agent_V1_BusPacket, _ ending: JobEnding, from states: [JobState]? = nil,
+                     fields: [(String, String)] = []) async -> Bool {
+        let request = packet.jobRequest
+        do {
+            let ended = try await lifecycle.end(request.jobID, ending, from: states, fields: fields, creatingFrom: packet)
+            if !ended.applied { notActing(on: request, ended.outcome) }
+            return ended.applied
+        } catch {
+            logger.error("store error", metadata: ["job": "\(request.jobID)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    // MARK: - lost workers
+
+    /// Ends a job this scheduler dispatched to a worker that has since stopped heartbeating:
+    /// FAILED with a dead letter (an operator can retry it), a result event, and a cancel in
+    /// case the worker comes back. The original left such a job RUNNING until its 25-minute
+    /// timeout. Jobs a replica dispatched before it restarted are left to the reconciler.
+    func workerLost(_ jobID: String, worker: String) async {
+        let reason = "worker \(worker) lost: no heartbeat for \(String(format: "%g", registry.ttl)) s"
+        do {
+            let ended = try await lifecycle.end(jobID, .workerLost(reason: reason))
+            guard ended.applied else { return }  // answered, cancelled or timed out meanwhile
+            Counter(label: "coretex_scheduler_worker_lost_jobs_total", dimensions: [("topic", ended.topic)]).increment()
+        } catch {
+            // Kept, so the next sweep tries again (its worker is gone, so it comes back as lost).
+            registry.dispatched(jobID, to: worker)
+            logger.error("store error ending a lost worker's job", metadata: ["job": "\(jobID)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: - cancels
+
+    /// Records a cancel sent straight to the bus (a script, an orchestrator): the gateway
+    /// records its own before publishing, so for those this changes nothing.
+    func handleCancel(_ packet: Coretex_Agent_V1_BusPacket) async {
+        guard case .jobRequest(let request)? = packet.payload, !request.jobID.isEmpty else { return }
+        let reason = request.env["cancel_reason"] ?? "cancelled"
+        _ = try? await lifecycle.end(request.jobID, .cancelledOnBus(reason: reason))
+    }
+
+    // MARK: - results
+
+    func handleResult(_ packet: Coretex_Agent_V1_BusPacket) async {
+        guard case .jobResult(let result)? = packet.payload, !result.jobID.isEmpty else { return }
+        if packet.senderID == Self.senderID || packet.senderID == Reconciler.senderID { return }  // already recorded
+        var fields: [(String, String)] = []
+        if !result.resultPtr.isEmpty { fields.append(("result_ptr", result.resultPtr)) }
+        if !result.workerID.isEmpty { fields.append(("worker_id", result.workerID)) }
+        do {
+            let ended = try await lifecycle.end(result.jobID, .reported(result.status, message: result.errorMessage),
+                                                fields: fields)
+            if !ended.applied {
+                // A duplicate, a late result after a terminal state, or one for an unknown job.
+                Counter(label: "coretex_scheduler_results_ignored_total",
+                        dimensions: [("reason", ended.outcome == .unchanged ? "duplicate" : "not_applicable")]).increment()
+                logger.debug("result changed nothing", metadata: ["job": "\(result.jobID)", "outcome": "\(ended.outcome)"])
+            }
+        } catch {
+            logger.error("store error on result", metadata: ["job": "\(result.jobID)", "error": "\(error)"])
+        }
+        if waiting.count > 0 { await retryWaiting() }
+    }
+}
