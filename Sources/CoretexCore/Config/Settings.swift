@@ -1,6 +1,6 @@
 import Foundation
 
-/// The environment variables of the original (control-plane.md §8.3, gateway-api.md §11),
+/// The environment variables every role reads (docs/configuration.md),
 /// with their defaults, read from a dictionary so tests can pass their own.
 public struct Settings: Sendable, Equatable {
     public var natsURL: String
@@ -14,7 +14,7 @@ public struct Settings: Sendable, Equatable {
     public var gatewayHTTPAddr: String
     public var gatewayGRPCAddr: String
     public var gatewayMetricsAddr: String
-    /// Fixed `:9090` in the original; `SCHEDULER_METRICS_ADDR` lets several stacks share a host.
+    /// `:9090` by default; `SCHEDULER_METRICS_ADDR` lets several stacks share a host.
     public var schedulerMetricsAddr: String
     public var apiKey: String?
     public var tenantID: String
@@ -23,7 +23,7 @@ public struct Settings: Sendable, Equatable {
     public var dataTTL: Int
     public var metaTTL: Int
     public var workerID: String?
-    /// Largest accepted request body (`API_MAX_BODY_BYTES`, default 2 MiB as in the original).
+    /// Largest accepted request body (`API_MAX_BODY_BYTES`, 2 MiB by default).
     public var maxBodyBytes: Int
     /// Redis connections per process (`REDIS_POOL_SIZE`, 2, at most 64). Concurrent commands
     /// share a connection's writes, so more connections help only when one is saturated.

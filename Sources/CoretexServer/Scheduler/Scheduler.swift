@@ -21,7 +21,7 @@ public final class Scheduler: Service, Sendable {
     let registry: WorkerRegistry
     let waiting: WaitingRoom
     let logger: Logger
-    /// Submissions handled concurrently (the original handled one at a time).
+    /// Submissions handled concurrently, so a job waiting for a worker does not hold up the rest.
     let concurrency: Int
     /// How long to wait for the safety kernel at start (`SAFETY_KERNEL_WAIT_SECONDS`, 10 s).
     let safetyWait: Duration
@@ -251,7 +251,7 @@ public final class Scheduler: Service, Sendable {
         Counter(label: "coretex_scheduler_safety_denied_total", dimensions: [("topic", request.topic)]).increment()
         Counter(label: "coretex_scheduler_jobs_completed_total",
                 dimensions: [("topic", request.topic), ("status", "JOB_STATUS_DENIED")]).increment()
-        // Bus-only clients learn the outcome too (the original published nothing on denial).
+        // Bus-only clients learn the outcome too.
         announce(request.jobID, status: .denied, message: verdict.reason, traceID: packet.traceID)
     }
 
@@ -294,7 +294,7 @@ public final class Scheduler: Service, Sendable {
 
     /// Ends a job this scheduler dispatched to a worker that has since stopped heartbeating:
     /// FAILED with a dead letter (an operator can retry it), a result event, and a cancel in
-    /// case the worker comes back. The original left such a job RUNNING until its 25-minute
+    /// case the worker comes back, instead of leaving it RUNNING until its 25-minute running
     /// timeout. Jobs a replica dispatched before it restarted are left to the reconciler.
     func workerLost(_ jobID: String, worker: String) async {
         let reason = "worker \(worker) lost: no heartbeat for \(String(format: "%g", registry.ttl)) s"
