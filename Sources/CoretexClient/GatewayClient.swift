@@ -5,7 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A typed client of the gateway's HTTP API (gateway-api.md). It only speaks HTTP, so it works
+/// A typed client of the gateway's HTTP API (docs/http-api.md). It only speaks HTTP, so it works
 /// against any deployment; `ctx` and the console share it.
 ///
 /// The transport is AsyncHTTPClient, not URLSession: FoundationNetworking loads libcurl and its

@@ -1,4 +1,4 @@
-/// NATS subjects and queue groups of the contract (control-plane.md §2).
+/// NATS subjects and queue groups (docs/protocol.md, "Bus subjects").
 public enum Subjects {
     public static let submit = "sys.job.submit"
     public static let result = "sys.job.result"

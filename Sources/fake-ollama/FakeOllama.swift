@@ -5,7 +5,7 @@ import Synchronization
 /// A deterministic stand-in for an Ollama server, for tests and for trying Coretex without a
 /// model. It speaks the parts of the Ollama HTTP API the workers use:
 ///
-/// - `POST /api/generate` answers `[mock] <prompt>` (the original project's test double);
+/// - `POST /api/generate` answers `[mock] <prompt>` (a fixed answer tests can assert on);
 /// - `POST /api/chat` answers `[mock] <last user message>` (404 with `--generate-only`, like
 ///   an Ollama older than the chat API);
 /// - `GET /api/tags`, `GET /api/version`;

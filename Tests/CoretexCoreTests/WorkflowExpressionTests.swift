@@ -25,7 +25,7 @@ func json(_ text: String) -> JSONValue {
         }
     }
 
-    // MARK: The contract's test vectors (§1.4)
+    // MARK: Test vectors of the language (docs/workflows.md, "Expressions")
 
     @Test(arguments: [
         ("true", JSONValue.bool(true)),
@@ -49,7 +49,7 @@ func json(_ text: String) -> JSONValue {
         #expect(try eval("env.tier == 'prod'", json(#"{"env":{"tier":"prod"}}"#)) == .bool(true))
     }
 
-    // MARK: Kept behaviour of the original
+    // MARK: Behaviour existing definitions rely on
 
     @Test func literalsAndPaths() throws {
         #expect(try eval("\"double\"") == .string("double"))
@@ -102,7 +102,7 @@ func json(_ text: String) -> JSONValue {
         #expect(try WorkflowExpression("a").isTrue(in: scope))
     }
 
-    // MARK: Fixed weak spots (§7.15)
+    // MARK: Weak spots closed: quoting, strict comparisons, operators, indexing
 
     @Test func quotesAreRespected() throws {
         #expect(try eval("str == 'a == b'") == .bool(false))
@@ -164,8 +164,8 @@ func json(_ text: String) -> JSONValue {
     }
 
     @Test func forEachChildKeysStillWorkAsPaths() throws {
-        // The original recorded children under "fan[0]"; `steps.fan[0].output` keeps working
-        // even though `fan` itself (the parent) now has an aggregated entry.
+        // Children are recorded under "fan[0]"; `steps.fan[0].output` keeps working even
+        // though `fan` itself (the parent) has an aggregated entry too.
         let scope = json(#"{"steps":{"fan":{"output":["a","b"]},"fan[0]":{"output":"child"}}}"#)
         #expect(try eval("steps.fan[0].output", scope) == .string("child"))
         #expect(try eval("steps.fan.output[1]", scope) == .string("b"))

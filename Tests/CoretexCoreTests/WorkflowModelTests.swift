@@ -181,7 +181,7 @@ func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         #expect(WorkflowJobID(text) == nil)
     }
 
-    // MARK: Retry policy (§1.7)
+    // MARK: Retry policy (docs/workflows.md, "Retries")
 
     @Test func backoffGrowsByTheMultiplierAndIsCapped() {
         let policy = RetryPolicy(maxRetries: 5, initialBackoffSec: 2, maxBackoffSec: 10, multiplier: 2)

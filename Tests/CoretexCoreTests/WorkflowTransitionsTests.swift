@@ -75,7 +75,7 @@ import Testing
         #expect(StepStatus.allCases.filter(\.isUnsuccessful) == [.failed, .cancelled, .timedOut])
     }
 
-    // MARK: Aggregation (§2.2)
+    // MARK: Aggregation (docs/workflows.md, "Run status")
 
     func aggregate(_ statuses: [StepStatus?], current: RunStatus = .running) -> RunStatus {
         var steps: [String: StepRun] = [:]

@@ -3,8 +3,9 @@ import Foundation
 import SwiftProtobuf
 import Testing
 
-/// The binary test vectors of control-plane.md Appendix B: our encoding must be byte-for-byte
-/// what existing workers and clients produce, and decoding must give the same messages back.
+/// Binary test vectors of the bus messages (docs/protocol.md, "CAP messages"): our encoding
+/// must be byte-for-byte what existing workers and clients produce, and decoding must give the
+/// same messages back.
 @Suite struct WireVectorTests {
     static func bytes(_ hex: String) -> [UInt8] {
         var out: [UInt8] = []

@@ -15,7 +15,7 @@ import Testing
 
 
 /// A worker that dies holding a job: the scheduler ends the job once the worker's heartbeats
-/// stop, instead of leaving it RUNNING until the running timeout (the original's 25 minutes).
+/// stop, instead of leaving it RUNNING until the running timeout (25 minutes).
 /// Real NATS and Redis; the two workers are the test's own heartbeats and dispatch subjects.
 @Suite(.serialized) struct WorkerLossTests {
     @Test func aJobOnAWorkerThatStopsHeartbeatingFailsWithADeadLetterAndACancel() async throws {

@@ -89,7 +89,7 @@ import Testing
         #expect((retry["labels"] as? [String: String])?["retry_of_job"] == id)
         #expect(try await stack.post("/api/v1/dlq/\(id)/retry", json: "").0 == 404)
 
-        // The retry keeps the original's constraint, so it dead-letters too; delete that entry.
+        // The retry keeps the dead job's constraint, so it dead-letters too; delete that entry.
         _ = try await stack.waitFor(retried, state: "FAILED")
         #expect(try await stack.request("DELETE", "/api/v1/dlq/\(retried)").0 == 204)
         #expect(try await stack.request("DELETE", "/api/v1/dlq/\(retried)").0 == 404)

@@ -66,7 +66,7 @@ import Testing
         let decoded = events.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(decoded.map { $0["role"] as? String } == ["user", "assistant", "user", "assistant", "user", "assistant"])
         #expect(decoded.map { $0["content"] as? String }[4] == "where do I live?")
-        // Memory expires (the original kept it for ever).
+        // Memory expires: every key has a TTL.
         #expect(try await redis.command("TTL", "mem:conv-e2e:events").int ?? -1 > 0)
 
         let chats = try await fake.requests(to: "/api/chat")
@@ -180,7 +180,7 @@ import Testing
             #expect(job["parent_job_id"] as? String == id)
             #expect(job["state"] as? String == "SUCCEEDED")
         }
-        // The explain step was given the patch (the original sent only the instruction).
+        // The explain step was given the patch, not only the instruction.
         let explain = try await fake.requests(to: "/api/generate").last?["body"] as? [String: Any]
         #expect((explain?["prompt"] as? String)?.contains("+import logging") == true)
     }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Parses Go duration strings (`24h`, `1h30m`, `500ms`, `1.5s`), the format of the original's
-/// environment variables such as `REDIS_DATA_TTL` and `WORKFLOW_ENGINE_SCAN_INTERVAL`.
+/// Parses Go duration strings (`24h`, `1h30m`, `500ms`, `1.5s`), the format of the duration
+/// environment variables such as `REDIS_DATA_TTL` and `WORKFLOW_ENGINE_SCAN_INTERVAL`
+/// (docs/configuration.md).
 public enum GoDuration {
     /// Seconds, or nil when the text is not a valid duration.
     public static func seconds(_ text: String) -> Double? {

@@ -2,7 +2,7 @@ import Yams
 
 /// `config/timeouts.yaml`: how long jobs may take and how the reconciler scans.
 ///
-/// Unlike the original, every section is used: `topics.<t>.timeout_seconds` becomes the
+/// Every section is used: `topics.<t>.timeout_seconds` becomes the
 /// deadline of a job of that topic that has none of its own, and `scheduler.placement_wait_seconds`
 /// bounds how long a job waits for a worker before it fails.
 public struct TimeoutConfig: Sendable, Equatable {
@@ -83,7 +83,7 @@ public struct TimeoutConfig: Sendable, Equatable {
         return config
     }
 
-    /// Loads the file; a missing file gives the built-in defaults (as in the original).
+    /// Loads the file; a missing file gives the built-in defaults, so the file is optional.
     public static func load(path: String) throws -> TimeoutConfig {
         do {
             return try parse(yaml: try ConfigFile.read(path), source: path)

@@ -13,7 +13,7 @@ public struct ChatMessage: Codable, Sendable, Equatable, Hashable {
     public static func user(_ content: String) -> ChatMessage { ChatMessage(role: "user", content: content) }
     public static func assistant(_ content: String) -> ChatMessage { ChatMessage(role: "assistant", content: content) }
 
-    /// `role: content` lines, the original's flattened prompt, for models served only
+    /// `role: content` lines, the flattened form of a conversation, for models served only
     /// through `/api/generate` and for the `prompt` field results keep for compatibility.
     public static func flatten(_ messages: [ChatMessage]) -> String {
         messages.map { "\($0.role): \($0.content)" }.joined(separator: "\n")

@@ -1,7 +1,8 @@
 import CoretexProtocol
 import Foundation
 
-/// What a code job asks for: a file, its code and an instruction (workflows-workers.md §4.7).
+/// What a code job asks for: a file, its code and an instruction
+/// (docs/models-and-memory.md, "job.code.llm").
 ///
 /// Accepted shapes, first match wins: the three fields at the top level; the gateway's
 /// envelope `{"prompt": …, "context": {file_path, code_snippet, instruction}}`; a bare prompt,

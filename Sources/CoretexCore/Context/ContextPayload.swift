@@ -2,7 +2,7 @@ import CoretexProtocol
 import Foundation
 
 /// Reading a job's logical payload (its context JSON) the way the context engine and the
-/// model workers agree on (gateway-api.md §10.3).
+/// model workers agree on (docs/models-and-memory.md, "Context engine").
 public enum ContextPayload {
     /// The user's turn: `prompt`, else `message`, else `instruction` (with the code when there is
     /// any), else the payload as text.

@@ -1,9 +1,8 @@
 /// Fits a conversation into a model's input budget.
 ///
-/// Tokens are estimated as UTF-8 bytes / 4, rounded up (the original's estimate, without its
-/// rounding down that let short messages count as free). The oldest messages go first; unlike
-/// the original, a last message that alone exceeds the budget is cut (keeping its start and
-/// saying so) instead of being sent whole.
+/// Tokens are estimated as UTF-8 bytes / 4, rounded up, so a short message never counts as
+/// free. The oldest messages go first; a last message that alone exceeds the budget is cut
+/// (keeping its start and saying so) instead of being sent whole.
 public enum TokenBudget {
     public static func estimate(_ text: String) -> Int { (text.utf8.count + 3) / 4 }
 

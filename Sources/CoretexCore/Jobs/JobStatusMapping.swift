@@ -2,7 +2,7 @@ import CoretexProtocol
 
 extension JobState {
     /// The state a result with this wire status moves a job to. Non-terminal statuses in a
-    /// result are a protocol error and end the job as FAILED, as in the original.
+    /// result are a protocol error and end the job as FAILED: a result always ends its job.
     public init(resultStatus: Coretex_Agent_V1_JobStatus) {
         switch resultStatus {
         case .succeeded: self = .succeeded

@@ -1,6 +1,6 @@
 /// The legal state transitions of a job, as data.
 ///
-/// Differences from the original's table, and why:
+/// Rules that are easy to get wrong, and why:
 /// - an unknown job can only become PENDING: a result or cancel for an id nobody submitted
 ///   must not create a phantom record;
 /// - PENDING/SCHEDULED → CANCELLED is legal, so a cancel before dispatch is an ordinary

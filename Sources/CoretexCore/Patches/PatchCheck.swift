@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the `job.code.llm` worker reports about a model's patch answer: whether it is a unified
-/// diff and, when the original file is known, whether the diff applies to it. The point is to be
+/// diff and, when the file's current code is known, whether the diff applies to it. The point is to be
 /// honest: a diff that does not parse is reported as text, and "applies" is only claimed after
 /// actually applying it.
 public struct PatchCheck: Sendable, Equatable {
@@ -13,8 +13,8 @@ public struct PatchCheck: Sendable, Equatable {
     public var format: Format
     /// The diff text (extracted from fences) when format is unifiedDiff, else the trimmed answer.
     public var content: String
-    /// true/false when a diff and an original were given; nil when it is not a diff or there is
-    /// no original (except for a diff that creates the file, which is checked against an empty one).
+    /// true/false when a diff and the file's code were given; nil when it is not a diff or the code
+    /// is unknown (except for a diff that creates the file, which is checked against an empty one).
     public var applies: Bool?
     /// Why it is not a diff, does not apply or was not applied, in one human sentence. nil when it
     /// applies cleanly; a diff that applies can still carry a caveat (its paths name another file,

@@ -49,7 +49,7 @@ public enum DiffError: Error, Equatable, CustomStringConvertible {
     case contextMismatch(hunk: Int, expectedLine: Int, expected: String, found: String?)
     /// The hunk matches only inside or before the previous hunk; hunks must come in file order.
     case overlappingHunk(hunk: Int)
-    /// The diff creates the file (`--- /dev/null`) but the original is not empty.
+    /// The diff creates the file (`--- /dev/null`) but the file it is applied to is not empty.
     case fileExists
 
     public var description: String {
@@ -164,7 +164,7 @@ extension UnifiedDiff {
     /// Parses diff text. Headers are optional (a diff may start at `@@`); lines that belong to no
     /// hunk (`diff --git`, `index …`, prose) are skipped. Hunk line counts are checked against the
     /// header (`@@ -3 +3 @@` means a count of 1). `\ No newline at end of file` lines are accepted
-    /// and ignored: `apply` keeps the original's final newline, which models rarely get right.
+    /// and ignored: `apply` keeps the file's own final newline, which models rarely get right.
     public static func parse(_ text: String) throws(DiffError) -> UnifiedDiff {
         let lines = splitLines(text)
         var diff = UnifiedDiff(oldPath: nil, newPath: nil, createsFile: false, hunks: [], otherFiles: [])
@@ -298,7 +298,7 @@ extension UnifiedDiff {
 // MARK: - Applying
 
 extension UnifiedDiff {
-    /// Applies the hunks to `original`, keeping whether it ended with a newline (a created file
+    /// Applies the hunks to the file's text, keeping whether it ended with a newline (a created file
     /// gets one). Context and removed lines must match the file up to trailing whitespace, which
     /// models often strip. A hunk may sit at an offset from its stated line, as with `patch`: the
     /// nearest match wins, and the offset carries over to later hunks. Content is never fuzzed.

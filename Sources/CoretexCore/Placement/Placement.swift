@@ -3,9 +3,9 @@
 /// Pure function of its inputs so it can be tested exhaustively; the scheduler feeds it the
 /// registry snapshot and decides what to do when there is no winner (wait, bounded).
 public struct Placement: Sendable {
-    /// Label keys that are bookkeeping or routing hints, never placement constraints.
-    /// (The original also ignored these but forgot the DLQ retry labels, so every retry
-    /// failed; they are listed here.)
+    /// Label keys that are bookkeeping or routing hints, never placement constraints. The DLQ
+    /// retry labels belong here too: as constraints no worker would match them, and every
+    /// retry would fail.
     public static let nonConstraintLabels: Set<String> = [
         "preferred_pool", "preferred_worker_id",
         "workflow_id", "run_id", "step_id", "node_id", "worker_id",
@@ -18,7 +18,7 @@ public struct Placement: Sendable {
         case noWorkers(pool: String)
         case allOverloaded(pool: String)
 
-        /// The texts of the original, which operators and scripts grep for.
+        /// Fixed texts, which operators and scripts grep for; keep them stable.
         public var description: String {
             switch self {
             case .missingTopic: "missing topic"
@@ -75,7 +75,7 @@ public struct Placement: Sendable {
         }
         let cool = withRoom.filter { !$0.isHot }
         let pick = cool.isEmpty ? withRoom : cool
-        // Ties go to the smallest id, so placement is deterministic (the original's were random).
+        // Ties go to the smallest id, so placement is deterministic and testable.
         let best = pick.min { a, b in
             if a.score != b.score { return a.score < b.score }
             return a.workerID < b.workerID

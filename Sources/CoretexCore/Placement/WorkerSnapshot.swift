@@ -28,9 +28,9 @@ public struct WorkerSnapshot: Sendable, Equatable {
         maxParallelJobs > 0 && Double(activeJobs) / Double(maxParallelJobs) >= 0.9
     }
 
-    /// CPU or GPU ≥ 90 %. The original refused such workers outright, which on a small shared
-    /// host (load average counts everyone's processes) stalls every pool; here a hot worker is
-    /// only used when no cooler one has room.
+    /// CPU or GPU ≥ 90 %. A hot worker is only used when no cooler one has room, not refused
+    /// outright: on a small shared host (load average counts everyone's processes) refusing
+    /// would stall every pool.
     public var isHot: Bool { cpuLoad >= 90 || gpuUtilization >= 90 }
 
     /// Lower is better: active jobs dominate, load breaks near-ties.

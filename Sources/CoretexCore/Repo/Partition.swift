@@ -58,8 +58,8 @@ public enum Partition {
     ///
     /// - Rank: the `priority` paths first, in the order given (paths not among `files` and
     ///   repeats are ignored); then everything else by `riskScore`, highest first, ties by path.
-    ///   The order is total, so the same checkout always gives the same plan (the original
-    ///   used an unstable sort and could shuffle equal files between runs).
+    ///   The order is total, so the same checkout always gives the same plan (an unstable
+    ///   sort could shuffle equal files between runs).
     /// - A non-empty `includeOnly` keeps only the files with exactly those paths.
     /// - At most `maxFiles` files, in batches of `batchSize` (`batch-1`, `batch-2`, …), at most
     ///   `maxBatches` of them. A non-positive limit means its default (500, 50, 5).

@@ -63,7 +63,7 @@ public struct SafetyPolicy: Sendable, Equatable {
         case deny(String)
     }
 
-    /// Decides whether `tenant` may run `topic`. First match wins, as in the original;
+    /// Decides whether `tenant` may run `topic`. First match wins;
     /// `effectiveConfig` is the JSON of `env.CORETEX_EFFECTIVE_CONFIG`, whose `safety` member
     /// may narrow the policy further.
     public func check(topic rawTopic: String, tenant rawTenant: String, effectiveConfig: String? = nil) -> Decision {

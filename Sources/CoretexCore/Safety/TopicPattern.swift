@@ -1,5 +1,5 @@
-/// Whole-string glob matching with the rules of Go's `path.Match`, which the original's
-/// policy files were written for: `*` matches any run of characters except `/` (so it crosses
+/// Whole-string glob matching with the rules of Go's `path.Match`, which existing
+/// policy files are written for: `*` matches any run of characters except `/` (so it crosses
 /// `.`: `job.*` matches `job.chat.simple`), `?` one non-`/` character, `[...]` a class with
 /// ranges and `^` negation, `\` escapes. A malformed pattern matches nothing.
 ///

@@ -3,9 +3,9 @@ import Foundation
 
 /// What the expression language and the templates need from a JSON value.
 extension JSONValue {
-    /// Truthiness for conditions, `!`, `&&` and `||` (§1.4): null is false, a bool is itself,
-    /// a string is true when non-empty, a number when non-zero; arrays and objects are always
-    /// true, even empty ones (as in the original, so existing conditions keep their meaning).
+    /// Truthiness for conditions, `!`, `&&` and `||` (docs/workflows.md, "Expressions"): null is
+    /// false, a bool is itself, a string is true when non-empty, a number when non-zero; arrays and
+    /// objects are always true, even empty ones (so existing conditions keep their meaning).
     var isTruthy: Bool {
         switch self {
         case .null: false
@@ -18,7 +18,7 @@ extension JSONValue {
 
     /// The text a value becomes inside an interpolated string.
     ///
-    /// Differs from the original's Go `%v` on purpose: numbers print as JSON would (`1000000`,
+    /// Not Go's `%v`, on purpose: numbers print as JSON would (`1000000`,
     /// not `1e+06`) and arrays and objects print as compact JSON with sorted keys (not
     /// `map[k:v]` / `[a b]`), so a prompt that embeds a step's output gets text a model or a
     /// person can read and a program can parse. Null still renders as the empty string and
@@ -59,7 +59,8 @@ extension JSONValue {
     }
 
     /// Sets `value` at a dotted path of object keys, creating (or replacing non-object)
-    /// intermediate values with objects, as `output_path` requires (§1.5).
+    /// intermediate values with objects, as `output_path` requires (docs/workflows.md,
+    /// "Step outputs").
     mutating func set(_ value: JSONValue, atPath path: [String]) {
         guard let key = path.first else {
             self = value

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A step's `retry` object (§1.7): how many more attempts a failed job gets, and how long
-/// to wait before each.
+/// A step's `retry` object (docs/workflows.md, "Retries"): how many more attempts a failed
+/// job gets, and how long to wait before each.
 public struct RetryPolicy: Codable, Sendable, Equatable {
     public var maxRetries: Int
     public var initialBackoffSec: Double
@@ -28,9 +28,8 @@ public struct RetryPolicy: Codable, Sendable, Equatable {
     /// Seconds to wait after attempt `attempts` failed: `initial × multiplier^(attempts-1)`,
     /// capped by `max_backoff_sec`.
     ///
-    /// Differences from the original: a multiplier of 1 means a constant backoff (the
-    /// original silently turned it into 2; only 0, i.e. unset, defaults to 2), and fractions
-    /// of a second are kept instead of truncated.
+    /// A multiplier of 1 means a constant backoff; only 0, i.e. unset, defaults to 2. Fractions
+    /// of a second are kept, not truncated.
     public func delay(afterAttempt attempts: Int) -> Double {
         let initial = initialBackoffSec > 0 ? initialBackoffSec : 1
         let factor = multiplier >= 1 ? multiplier : 2
@@ -52,7 +51,7 @@ public struct RetryPolicy: Codable, Sendable, Equatable {
         multiplier = try c.decodeIfPresent(Double.self, forKey: .multiplier) ?? 0
     }
 
-    /// Every field is `omitempty`, as in the original.
+    /// Every field is omitted when zero: zero means unset, and decoding reads a missing field as 0.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         if maxRetries != 0 { try c.encode(maxRetries, forKey: .maxRetries) }

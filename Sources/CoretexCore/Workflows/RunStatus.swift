@@ -1,5 +1,5 @@
-/// The status of a workflow run (§2.2). The raw values are the contract's lower-case
-/// strings; clients compare them.
+/// The status of a workflow run (docs/workflows.md, "Run status"). The raw values are the
+/// wire's lower-case strings; clients compare them.
 public enum RunStatus: String, CaseIterable, Sendable, Codable {
     case pending, running, waiting, succeeded, failed, cancelled
     case timedOut = "timed_out"

@@ -1,4 +1,4 @@
-/// The run status implied by its steps (§2.2, "updateRunStatus"), as a pure function.
+/// The run status implied by its steps (docs/workflows.md, "Run status"), as a pure function.
 ///
 /// Rules, first match wins:
 /// 1. a terminal run keeps its status (a late result cannot revive or re-fail it);
@@ -8,7 +8,7 @@
 /// 5. every step of the definition `succeeded` (skipped ones included) → `succeeded`;
 /// 6. otherwise → `running`.
 ///
-/// Unlike the original, this is applied at the end of every scheduling pass too, so a run
+/// This is applied at the end of every scheduling pass too, not only after results, so a run
 /// whose last step was skipped or whose for_each was empty finishes instead of hanging.
 public enum RunStatusAggregation {
     public static func status(current: RunStatus, steps: [String: StepRun], stepIDs: some Collection<String>) -> RunStatus {

@@ -1,10 +1,10 @@
 /// The legal status changes of a workflow run, as data.
 ///
-/// Differences from the original, and why:
-/// - terminal statuses never change: cancelling a finished run is refused (the original
-///   turned `succeeded` into `cancelled`);
-/// - `running → timed_out` happens when `workflow.timeout_sec` passes (the original had no
-///   run timeout at all);
+/// Rules that are easy to get wrong, and why:
+/// - terminal statuses never change: cancelling a finished run is refused, so a `succeeded`
+///   run never turns into `cancelled`;
+/// - `running → timed_out` happens when `workflow.timeout_sec` passes, so a run cannot
+///   outlive its timeout;
 /// - `pending → failed` exists so a run whose definition is gone or invalid ends instead of
 ///   staying `pending` for ever;
 /// - `waiting ↔ running` both ways: a run waits while any approval is pending and resumes

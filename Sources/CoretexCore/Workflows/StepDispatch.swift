@@ -1,10 +1,10 @@
 import CoretexProtocol
 import Foundation
 
-/// Everything the engine needs to publish one step job (§2.4), worked out purely from the
-/// definition and the run. The engine adds what needs I/O: it stores `payload` at
-/// `ctx:<job id>` (`context_ptr`), adds `CORETEX_EFFECTIVE_CONFIG` to the env, and publishes
-/// on `sys.job.submit` with trace id = run id and sender `workflow-engine`.
+/// Everything the engine needs to publish one step job (docs/workflows.md, "Step jobs"),
+/// worked out purely from the definition and the run. The engine adds what needs I/O: it
+/// stores `payload` at `ctx:<job id>` (`context_ptr`), adds `CORETEX_EFFECTIVE_CONFIG` to the
+/// env, and publishes on `sys.job.submit` with trace id = run id and sender `workflow-engine`.
 public struct StepDispatch: Sendable, Equatable {
     public var jobID: WorkflowJobID
     public var topic: String
@@ -58,7 +58,7 @@ public struct StepDispatch: Sendable, Equatable {
     }
 
     /// `run.input.priority` (case-insensitive `critical`, `interactive`, `batch`); workflow
-    /// jobs default to batch, as in the original.
+    /// jobs default to batch.
     static func priority(runInput: JSONValue?) -> Coretex_Agent_V1_JobPriority {
         switch runInput?["priority"]?.stringValue?.lowercased() {
         case "critical": .critical
@@ -80,8 +80,9 @@ public struct StepDispatch: Sendable, Equatable {
         return TopicFamily(topic: topic).contextMode
     }
 
-    /// The payload of a step job (§1.6): the rendered `input` when the step has one, else
-    /// the whole run input; for a child, `item` is added unless the payload already has it.
+    /// The payload of a step job (docs/workflows.md, "Templates"): the rendered `input` when the
+    /// step has one, else the whole run input; for a child, `item` is added unless the payload
+    /// already has it.
     static func payload(step: WorkflowStep, run: WorkflowRun, item: JSONValue?) throws(TemplateError) -> JSONValue {
         var payload = step.input.isEmpty
             ? (run.input ?? .null)

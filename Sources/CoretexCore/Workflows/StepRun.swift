@@ -1,8 +1,8 @@
 import CoretexProtocol
 import Foundation
 
-/// The state of one step (or one for_each child) within a run (§2.1). Every field but
-/// `step_id` and `status` is omitted when empty, as in the original.
+/// The state of one step (or one for_each child) within a run (docs/workflows.md, "Runs").
+/// Every field but `step_id` and `status` is omitted when empty.
 public struct StepRun: Codable, Sendable, Equatable {
     /// The step id, or the child id `<step>[<i>]` for a for_each child.
     public var stepID: String
@@ -16,7 +16,8 @@ public struct StepRun: Codable, Sendable, Equatable {
     public var attempts: Int
     /// The payload sent with the latest dispatch.
     public var input: JSONValue?
-    /// The result pointer (`redis://res:<job id>`) on success, as in the original.
+    /// The result pointer (`redis://res:<job id>`) on success; the inline output is in the
+    /// run's context.
     public var output: JSONValue?
     public var error: WorkflowError?
     /// `<run>:<step>@<n>` (or `<run>:<step>[<i>]@<n>`) of the latest dispatch.

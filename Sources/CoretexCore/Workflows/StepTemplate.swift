@@ -1,6 +1,6 @@
 import CoretexProtocol
 
-/// `${…}` templates in a step's `input` (§1.6).
+/// `${…}` templates in a step's `input` (docs/workflows.md, "Templates").
 ///
 /// Strings without `${` are kept as they are. A string that is (after trimming) exactly one
 /// `${expr}` becomes the *typed* value of the expression, which is how whole objects travel
@@ -8,7 +8,7 @@ import CoretexProtocol
 /// value's `templateText` (null is empty; numbers, arrays and objects render as JSON rather
 /// than Go's `%v`, see `JSONValue.templateText`).
 ///
-/// Unlike the original, the end of an expression is the first `}` *outside quotes*, so
+/// The end of an expression is the first `}` *outside quotes*, so
 /// `${x == '}'}` works.
 public struct StepTemplate: Equatable, Sendable {
     public enum Part: Equatable, Sendable {

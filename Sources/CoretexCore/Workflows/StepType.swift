@@ -1,4 +1,4 @@
-/// A step's `type` (§1.3).
+/// A step's `type` (docs/workflows.md, "Step types").
 ///
 /// An open set rather than an enum: definitions are stored as they were sent, and a
 /// document with a type this build does not know must still load (it is reported by
@@ -44,7 +44,7 @@ public struct StepType: RawRepresentable, Hashable, Codable, Sendable, CustomStr
         .parallel, .loop, .delay, .notify, .transform, .storage, .subworkflow,
     ]
 
-    /// Known, or empty (an omitted type means a plain job, as in the original).
+    /// Known, or empty (an omitted type means a plain job).
     public var isKnown: Bool { rawValue.isEmpty || Self.known.contains(self) }
 
     /// Approval steps wait for a person; everything else is a job.

@@ -1,7 +1,7 @@
 import CoretexProtocol
 import Foundation
 
-/// A workflow definition (§1.1), as stored and as served by the API.
+/// A workflow definition (docs/workflows.md, "Definitions"), as stored and as served by the API.
 ///
 /// Fields the engine does not use (`config`, `input_schema`, `parameters`) are kept as raw
 /// JSON so that saving a definition never loses what a client sent.
@@ -12,11 +12,11 @@ public struct Workflow: Codable, Sendable, Equatable {
     public var name: String
     public var description: String
     public var version: String
-    /// Run-level timeout in seconds, counted from the run's start; 0 means none.
-    /// (Enforced here; the original stored it and ignored it.)
+    /// Run-level timeout in seconds, counted from the run's start; 0 means none. Enforced: a
+    /// run still going when it passes ends `timed_out`.
     public var timeoutSec: Int
     /// Keyed by step id. The key is the step's real id; `WorkflowStep.id` is overwritten with
-    /// it when decoding, as the original gateway did on upsert.
+    /// it when decoding, so a body's stale or missing step `id` cannot disagree with its key.
     public var steps: [String: WorkflowStep]
     public var config: [String: JSONValue]?
     public var inputSchema: JSONValue?
@@ -91,8 +91,8 @@ public struct Workflow: Codable, Sendable, Equatable {
     }
 }
 
-/// One step of a definition (§1.2). Empty strings, zero numbers and empty collections mean
-/// "not set" and are omitted from the JSON, as the original's `omitempty` fields were.
+/// One step of a definition (docs/workflows.md, "Definitions"). Empty strings, zero numbers and
+/// empty collections mean "not set" and are omitted from the JSON.
 public struct WorkflowStep: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
@@ -112,7 +112,7 @@ public struct WorkflowStep: Codable, Sendable, Equatable {
     public var input: [String: JSONValue]
     /// Dotted path into the run's `context` where the step's output is written.
     public var outputPath: String
-    /// Stored only; no error handling semantics are implemented (as in the original).
+    /// Stored only; no error handling semantics are implemented.
     public var onError: String
     public var retry: RetryPolicy?
     /// Becomes the job's deadline (`budget.deadline_ms`); 0 means none.

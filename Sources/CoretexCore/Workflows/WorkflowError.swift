@@ -1,7 +1,7 @@
 import Foundation
 
-/// The `error` object of a run or step: `{"message": …}` as in the original, plus the
-/// failing step's id on a run (an addition; `run.error` was never filled in before).
+/// The `error` object of a run or step: `{"message": …}`, plus the failing step's id on a
+/// run, so a failed run says which step failed it.
 public struct WorkflowError: Codable, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var stepID: String?
@@ -22,8 +22,8 @@ public struct WorkflowError: Codable, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// What was decided at an approval gate, kept on the step (an addition: the original
-/// recorded neither who decided nor why).
+/// What was decided at an approval gate, kept on the step so the run records who decided
+/// and why.
 public struct ApprovalRecord: Codable, Sendable, Equatable {
     public var approved: Bool
     public var by: String?

@@ -1,6 +1,7 @@
 /// The id of a job dispatched for a workflow step: `<run>:<step>@<attempt>`, or
-/// `<run>:<step>[<index>]@<attempt>` for a for_each child (§2.4). Results are routed back
-/// to the run and step by parsing it, so the format is part of the contract.
+/// `<run>:<step>[<index>]@<attempt>` for a for_each child (docs/workflows.md, "Step jobs").
+/// Results are routed back to the run and step by parsing it, so the format is part of the
+/// contract.
 public struct WorkflowJobID: Hashable, Sendable, CustomStringConvertible {
     public var runID: String
     /// The definition step id (for a child, its parent's id).
@@ -20,9 +21,9 @@ public struct WorkflowJobID: Hashable, Sendable, CustomStringConvertible {
     /// Parses a job id; nil for anything that is not a workflow job id (a plain UUID, a DLQ
     /// retry id such as `…@1-retry-x`, a malformed index).
     ///
-    /// The run id is everything before the last `:`, as in the original. Unlike the original,
-    /// a missing or non-numeric attempt is not read as attempt 0 but rejected, so a stray id
-    /// can never match a StepRun.
+    /// The run id is everything before the last `:`, so run ids may contain `:`. A missing or
+    /// non-numeric attempt is not read as attempt 0 but rejected, so a stray id can never
+    /// match a StepRun.
     public init?(_ text: String) {
         guard let colon = text.lastIndex(of: ":"), let at = text.lastIndex(of: "@"), colon < at else { return nil }
         let runID = String(text[..<colon])

@@ -42,22 +42,25 @@ public struct SchedulingPass: Equatable, Sendable {
     }
 }
 
-/// The scheduling pass (§2.3), as a pure function of the definition, the run and the time.
+/// The scheduling pass (docs/workflows.md, "Scheduling"), as a pure function of the
+/// definition, the run and the time.
 ///
-/// Differences from the original:
+/// Rules, and why:
 /// - steps are visited in a stable order (dependencies first, then by id) instead of map
 ///   order, and a step made ready by an earlier one in the same pass (a skipped or
 ///   approved-earlier dependency, an empty for_each) is handled in that same pass;
 /// - the run status is recomputed at the end of every pass, so runs cannot hang in
-///   `running` after the last step was skipped (§7.1), and a run with nothing left that
+///   `running` after the last step was skipped, and a run with nothing left that
 ///   can ever start (a dependency cycle in an unvalidated definition) fails instead of
 ///   hanging;
 /// - a condition is evaluated once, when the dependencies are first met (not again before
 ///   each retry), and an evaluation problem fails the step instead of being retried silently
 ///   on every pass;
-/// - for_each items are evaluated once, at fan-out, and kept on the children (§7.14);
+/// - for_each items are evaluated once, at fan-out, and kept on the children, so later
+///   changes to the context cannot change the fan-out;
 /// - `workflow.timeout_sec` is enforced;
-/// - the pass runs for `waiting` runs as well as `running` ones (§7.8).
+/// - the pass runs for `waiting` runs as well as `running` ones, so branches next to a
+///   pending approval keep moving.
 public enum WorkflowPlanner {
     public static func plan(workflow: Workflow, run: WorkflowRun, now: Date) -> SchedulingPass {
         var pass = Pass(workflow: workflow, run: run, now: now)

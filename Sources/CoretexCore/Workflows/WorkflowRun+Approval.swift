@@ -2,9 +2,8 @@ import Foundation
 
 /// The body of the approve endpoint: `{"approved": true|false}`, plus who decided and why.
 ///
-/// `approved` is required: the original read a missing field as a rejection (§7.7), so an
-/// empty or mistyped body silently failed runs. Decoding fails instead, and the gateway
-/// answers 400.
+/// `approved` is required: read as a rejection, a missing field would let an empty or
+/// mistyped body silently fail runs. Decoding fails instead, and the gateway answers 400.
 public struct ApprovalDecision: Codable, Sendable, Equatable {
     public var approved: Bool
     public var approver: String?
@@ -17,8 +16,8 @@ public struct ApprovalDecision: Codable, Sendable, Equatable {
     }
 }
 
-/// Why a decision could not be applied. The descriptions of the step cases are the
-/// original's texts, which clients may match.
+/// Why a decision could not be applied. The descriptions of the step cases are fixed texts,
+/// which clients may match; keep them stable.
 public enum ApprovalError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The definition has no such step.
     case stepNotFound(String)
@@ -37,9 +36,10 @@ public enum ApprovalError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension WorkflowRun {
-    /// Applies an approval decision (§2.7). Approved: the step succeeds, and the engine
-    /// should run a scheduling pass. Rejected: the step fails with the reason, which fails
-    /// the run; the returned job ids (still running elsewhere in the run) must be cancelled.
+    /// Applies an approval decision (docs/workflows.md, "Approvals"). Approved: the step
+    /// succeeds, and the engine should run a scheduling pass. Rejected: the step fails with the
+    /// reason, which fails the run; the returned job ids (still running elsewhere in the run)
+    /// must be cancelled.
     public mutating func decide(
         approvalOf stepID: String, _ decision: ApprovalDecision, workflow: Workflow, now: Date
     ) throws(ApprovalError) -> [String] {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Why a run cannot be cancelled.
 public enum CancelError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The run has already ended; its status stays (the original overwrote it, §7.6).
+    /// The run has already ended; its status stays, so a finished run's outcome is final.
     case runFinished(RunStatus)
 
     public var description: String {
@@ -12,7 +12,7 @@ public enum CancelError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// `workflow.timeout_sec`, counted from the run's start (the original ignored it).
+/// `workflow.timeout_sec`, counted from the run's start; 0 means no timeout.
 public enum RunTimeout {
     /// When the run times out; nil without a timeout or before it started.
     public static func deadline(of run: WorkflowRun, workflow: Workflow) -> Date? {
@@ -28,9 +28,9 @@ public enum RunTimeout {
 }
 
 extension WorkflowRun {
-    /// Cancels the run (§2.8): every unfinished step (children included, steps never started
-    /// too) becomes `cancelled`, and the run `cancelled`. Returns the job ids to send
-    /// `sys.job.cancel` for.
+    /// Cancels the run (docs/workflows.md, "Cancellation"): every unfinished step (children
+    /// included, steps never started too) becomes `cancelled`, and the run `cancelled`. Returns
+    /// the job ids to send `sys.job.cancel` for.
     public mutating func cancel(workflow: Workflow, now: Date, reason: String = "workflow run cancelled") throws(CancelError) -> [String] {
         guard !status.isTerminal else { throw .runFinished(status) }
         return finish(.cancelled, workflow: workflow, reason: reason, now: now)

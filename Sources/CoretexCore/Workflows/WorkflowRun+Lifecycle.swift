@@ -3,9 +3,9 @@ import Foundation
 
 /// The bookkeeping shared by scheduling, results, approvals, cancellation and timeouts.
 extension WorkflowRun {
-    /// Recomputes the run status from the steps (§2.2). When that ends the run, the steps
-    /// still in flight are cancelled and their job ids returned, so siblings of a failed step
-    /// do not keep running for a run nobody follows any more (§7.5).
+    /// Recomputes the run status from the steps (docs/workflows.md, "Run status"). When that
+    /// ends the run, the steps still in flight are cancelled and their job ids returned, so
+    /// siblings of a failed step do not keep running for a run nobody follows any more.
     mutating func settle(workflow: Workflow, now: Date) -> [String] {
         guard status != .pending else { return [] }
         let next = RunStatusAggregation.status(current: status, steps: steps, stepIDs: workflow.steps.keys)
@@ -40,9 +40,10 @@ extension WorkflowRun {
         return jobs.sorted()
     }
 
-    /// for_each fan-in (§2.6) after a child changed: the parent fails as soon as any child
-    /// is unsuccessful (and its other children are cancelled), succeeds when all succeeded
-    /// (with the children's outputs collected in order), and keeps running otherwise.
+    /// for_each fan-in (docs/workflows.md, "for_each") after a child changed: the parent fails
+    /// as soon as any child is unsuccessful (and its other children are cancelled), succeeds
+    /// when all succeeded (with the children's outputs collected in order), and keeps running
+    /// otherwise.
     mutating func fanIn(parentID: String, workflow: Workflow, now: Date) -> [String] {
         guard var parent = steps[parentID], parent.status == .running, let step = workflow.steps[parentID] else { return [] }
         // Called for every child's result: the cheap unordered checks come first, and the
@@ -69,16 +70,16 @@ extension WorkflowRun {
         parent.move(to: .succeeded)
         parent.completedAt = now
         steps[parentID] = parent
-        // The parent's output is the list of its children's outputs (the original had none).
+        // The parent's output is the list of its children's outputs, so later steps can use them.
         let stepsContext = context?["steps"]
         let outputs = children.map { stepsContext?[$0.stepID]?["output"] ?? .null }
         recordSuccess(of: step, stepRunID: parentID, resultPtr: "", output: .array(outputs))
         return []
     }
 
-    /// Writes a successful step's output where expressions find it (§1.5):
-    /// `context.steps[id] = {result_ptr, output}` and, for definition steps, `output_path`
-    /// (the inline output, or the pointer when the output could not be read).
+    /// Writes a successful step's output where expressions find it (docs/workflows.md,
+    /// "Step outputs"): `context.steps[id] = {result_ptr, output}` and, for definition steps,
+    /// `output_path` (the inline output, or the pointer when the output could not be read).
     mutating func recordSuccess(of step: WorkflowStep, stepRunID: String, resultPtr: String, output: JSONValue?) {
         var entry: [String: JSONValue] = [:]
         if !resultPtr.isEmpty { entry["result_ptr"] = .string(resultPtr) }

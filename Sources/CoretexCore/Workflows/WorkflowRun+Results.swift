@@ -12,7 +12,7 @@ public struct StepJobResult: Sendable, Equatable {
     /// text as a string; nil when it is missing or larger than `inlineOutputLimit`.
     public var output: JSONValue?
 
-    /// Results above this size are referenced by pointer only (§1.5).
+    /// Results above this size are referenced by pointer only (docs/workflows.md, "Step outputs").
     public static let inlineOutputLimit = 262_144
 
     public init(jobID: String, state: JobState, resultPtr: String = "", errorMessage: String = "", output: JSONValue? = nil) {
@@ -58,12 +58,12 @@ public struct ResultOutcome: Equatable, Sendable {
 }
 
 extension WorkflowRun {
-    /// Applies a job result to the run (§2.5). Afterwards, if the run is not terminal, the
-    /// engine should run a scheduling pass: unlike the original, also while the run is
-    /// `waiting`, so branches next to an approval keep moving (§7.8).
+    /// Applies a job result to the run (docs/workflows.md, "Step results"). Afterwards, if the
+    /// run is not terminal, the engine should run a scheduling pass, also while the run is
+    /// `waiting`, so branches next to an approval keep moving.
     ///
-    /// Retries (§1.7) apply to FAILED and TIMEOUT. DENIED is not retried (a safety decision
-    /// will not change on its own; the original retried it) and CANCELLED never is.
+    /// Retries (docs/workflows.md, "Retries") apply to FAILED and TIMEOUT. DENIED is not
+    /// retried (a safety decision will not change on its own) and CANCELLED never is.
     public mutating func apply(_ result: StepJobResult, workflow: Workflow, now: Date) -> ResultOutcome {
         guard let jobID = WorkflowJobID(result.jobID) else { return .ignored(.notAWorkflowJob) }
         guard jobID.runID == id else { return .ignored(.otherRun) }

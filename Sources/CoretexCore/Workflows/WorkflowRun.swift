@@ -1,7 +1,8 @@
 import CoretexProtocol
 import Foundation
 
-/// One run of a workflow (§2.1), as stored at `wf:run:<id>` and served by the API.
+/// One run of a workflow (docs/workflows.md, "Runs"), as stored at `wf:run:<id>` and served
+/// by the API.
 ///
 /// for_each children live only in their parent's `children` in memory. The JSON still has
 /// them twice, nested and as top-level `steps["<step>[<i>]"]`, because clients read both;
@@ -19,9 +20,9 @@ public struct WorkflowRun: Codable, Sendable, Equatable {
     public var status: RunStatus
     public var startedAt: Date?
     public var completedAt: Date?
-    /// Not produced by the engine (as in the original); kept for clients that set it.
+    /// Not produced by the engine; kept for clients that set it.
     public var output: JSONValue?
-    /// Why the run failed or timed out (the original never set it).
+    /// Why the run failed or timed out, with the failing step's id when a step failed it.
     public var error: WorkflowError?
     /// Definition step id → StepRun (children nested, see above).
     public var steps: [String: StepRun]
@@ -87,7 +88,7 @@ public struct WorkflowRun: Codable, Sendable, Equatable {
         return String(id[..<open])
     }
 
-    // MARK: Evaluation scope (§1.5)
+    // MARK: Evaluation scope (docs/workflows.md, "Expressions")
 
     /// The root object expressions and templates see: `input`, `ctx`, `steps` and, for a
     /// for_each child's payload, `item`.

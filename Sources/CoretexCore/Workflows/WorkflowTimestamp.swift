@@ -3,7 +3,7 @@ import Foundation
 /// RFC 3339 timestamps for workflow documents, whatever date strategy the caller's
 /// `JSONEncoder` uses.
 ///
-/// The documents are read by clients written against the original (Go `time.Time`, RFC 3339
+/// The documents are read by existing clients that expect Go's `time.Time` format (RFC 3339
 /// with fractions), so the format is part of the wire shape and must not depend on how a
 /// store happens to configure its encoder.
 enum WorkflowTimestamp {

@@ -1,8 +1,8 @@
-/// Checks a definition when it is saved, so that a run can never hang on it (§7.2) and
-/// every problem is reported with the step it concerns.
+/// Checks a definition when it is saved, so that a run can never hang on it and every
+/// problem is reported with the step it concerns.
 ///
-/// The original validated nothing: unknown or cyclic dependencies left runs `running` for
-/// ever, and a broken expression was only noticed (and logged) at run time.
+/// Without these checks, unknown or cyclic dependencies would leave runs `running` for ever,
+/// and a broken expression would only be noticed (and logged) at run time.
 public enum WorkflowValidation {
     public struct Issue: Error, Equatable, Sendable, CustomStringConvertible {
         /// The step concerned; nil for workflow-level problems.
@@ -62,7 +62,7 @@ public enum WorkflowValidation {
     }
 
     /// Characters a step id must not contain: `:`, `[`, `]` and `@` make job ids ambiguous
-    /// (§2.4), `.` breaks `steps.<id>` paths.
+    /// (see `WorkflowJobID`), `.` breaks `steps.<id>` paths.
     static let forbiddenStepIDCharacters: Set<Character> = [":", "[", "]", "@", "."]
 
     /// Every problem of the definition, workflow-level first, then per step in id order,

@@ -1,4 +1,4 @@
-/// The Redis key layout of the contract (control-plane.md §3), in one place.
+/// The Redis key layout of jobs (docs/protocol.md, "Redis layout"), in one place.
 public enum JobKeys {
     public static func meta(_ id: String) -> String { "job:meta:\(id)" }
     /// Legacy mirror of meta `state`, kept because old readers fall back to it.
@@ -15,7 +15,7 @@ public enum JobKeys {
     public static func dlqEntry(_ id: String) -> String { "dlq:entry:\(id)" }
     public static let dlqIndex = "dlq:index"
     /// The packet a job was submitted in (base64), kept for a while so a job that no scheduler
-    /// received can be published again (not in the original's layout).
+    /// received can be published again by the reconciler.
     public static func submission(_ id: String) -> String { "job:request:\(id)" }
 
     /// `redis://<key>` → `<key>`; nil unless the pointer has that form and a non-empty key.

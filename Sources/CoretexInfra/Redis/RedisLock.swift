@@ -1,7 +1,7 @@
 import Foundation
 
 /// A lease in Redis (`SET key token NX EX ttl`) that only its owner can release, so a replica
-/// whose lease expired cannot delete the next holder's lock (the original used a plain DEL).
+/// whose lease expired cannot delete the next holder's lock (release checks the token; no plain DEL).
 public struct RedisLock: Sendable {
     public let redis: RedisClient
     public let key: String

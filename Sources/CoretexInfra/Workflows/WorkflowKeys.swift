@@ -1,4 +1,4 @@
-/// The Redis layout of workflows (workflows-workers.md §2.11), in one place.
+/// The Redis layout of workflows (docs/protocol.md, "Redis layout"), in one place.
 public enum WorkflowKeys {
     public static func definition(_ id: String) -> String { "wf:def:\(id)" }
     public static let allDefinitions = "wf:index:all"

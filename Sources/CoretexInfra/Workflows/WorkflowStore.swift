@@ -2,7 +2,7 @@ import CoretexCore
 import CoretexProtocol
 import Foundation
 
-/// Workflow definitions and runs in Redis, with the original's keys and JSON.
+/// Workflow definitions and runs in Redis, at the keys of `WorkflowKeys`, as the JSON the API serves.
 ///
 /// Writers of a run hold its lock (`withRunLock`), so a save never races another save of the
 /// same run; each save is one pipelined round trip that also moves the run between the

@@ -1,7 +1,7 @@
 /// The body of every error response: `{"error": "...", "code": "..."}`.
 ///
-/// `error` is the human-readable message (the original's plain-text messages, verbatim, so
-/// scripts grepping for them keep working); `code` is a stable machine-readable identifier.
+/// `error` is the human-readable message (fixed plain-text messages, so scripts grepping for
+/// them keep working); `code` is a stable machine-readable identifier (docs/http-api.md, "Errors").
 public struct APIError: Codable, Sendable, Equatable, Error {
     public var error: String
     public var code: String

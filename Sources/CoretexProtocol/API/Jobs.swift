@@ -51,7 +51,7 @@ public struct SubmitJobResponse: Codable, Sendable, Equatable {
 }
 
 /// A job as listed by `GET /api/v1/jobs` and `GET /api/v1/traces/{id}`. Optional fields are
-/// omitted when empty, as in the original.
+/// omitted when empty.
 public struct JobRecord: Codable, Sendable, Equatable {
     public var id: String
     public var traceID: String?
@@ -118,8 +118,9 @@ public struct JobEvent: Codable, Sendable, Equatable {
 
 /// `GET /api/v1/jobs/{id}`: everything known about one job.
 ///
-/// The original's fields come first and are always present (missing strings are "", missing
-/// blobs null); the rest is what it stored but did not show.
+/// The fields from `id` to `safety_reason` come first and are always present (missing strings
+/// are "", missing blobs null), so clients can rely on them; the rest, from `error_message` on,
+/// is the further meta and history the store keeps about the job.
 public struct JobDetail: Codable, Sendable, Equatable {
     public var id: String
     public var state: String

@@ -1,4 +1,4 @@
-/// `POST /api/v1/repo-review` body (gateway-api.md §4.10): one of `repo_url` / `local_path`,
+/// `POST /api/v1/repo-review` body (docs/repo-review.md): one of `repo_url` / `local_path`,
 /// optional branch, globs, limits and tests. Limits must be ≥ 0 (0 = the worker's default).
 public struct RepoReviewRequest: Codable, Sendable, Equatable {
     public var repoURL: String?

@@ -1,5 +1,5 @@
 /// One live worker as `GET /api/v1/workers` shows it: the last heartbeat in snake_case with
-/// zero values omitted (the original's shape), plus how old that heartbeat is.
+/// zero values omitted, plus how old that heartbeat is.
 public struct WorkerInfo: Codable, Sendable, Equatable {
     public var workerID: String
     public var region: String?

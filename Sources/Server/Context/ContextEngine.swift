@@ -3,11 +3,11 @@ import CoretexInfra
 import CoretexProtocol
 import Foundation
 
-/// Conversational memory and model windows over Redis (gateway-api.md §10).
+/// Conversational memory and model windows over Redis (docs/models-and-memory.md).
 ///
-/// Keys are the original's: `mem:<id>:events` (a list of `{"role","content","ts"}`),
-/// `mem:<id>:chunks` (a set of chunk keys) and `mem:<id>:chunk:<n>`. Unlike the original,
-/// every key has a TTL (renewed on each write), the event list is trimmed to the newest
+/// Keys (docs/protocol.md, "Redis layout"): `mem:<id>:events` (a list of
+/// `{"role","content","ts"}`), `mem:<id>:chunks` (a set of chunk keys) and `mem:<id>:chunk:<n>`.
+/// Every key has a TTL (renewed on each write), the event list is trimmed to the newest
 /// `maxEvents`, re-ingesting a repository replaces its chunks instead of leaving stale ones,
 /// and Redis errors are thrown rather than swallowed.
 public struct ContextEngine: ContextEngineAPI {
@@ -16,7 +16,7 @@ public struct ContextEngine: ContextEngineAPI {
         public var ttlSeconds = 7 * 86_400
         /// Events kept per memory (`MEMORY_MAX_EVENTS`, 200); only `historyWindow` are read.
         public var maxEvents = 200
-        /// Events read into a window (the original's 20).
+        /// How many of the newest events are read into a window.
         public var historyWindow = 20
         /// Characters of a file kept in one ingested chunk.
         public var maxChunkBytes = 16_384

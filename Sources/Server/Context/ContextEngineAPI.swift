@@ -1,8 +1,8 @@
 import CoretexProtocol
 
-/// The context engine's three calls (gateway-api.md §10), whether the engine runs in this
-/// process (`dev`) or behind gRPC (`coretex-server context-engine`). Unlike the original,
-/// failures are thrown, so a worker can tell "no history" from "memory unavailable".
+/// The context engine's three calls (docs/models-and-memory.md, "Context engine"), whether the
+/// engine runs in this process (`dev`) or behind gRPC (`coretex-server context-engine`).
+/// Failures are thrown, so a worker can tell "no history" from "memory unavailable".
 public protocol ContextEngineAPI: Sendable {
     func buildWindow(_ request: Coretex_V1_BuildWindowRequest) async throws -> Coretex_V1_BuildWindowResponse
     func updateMemory(_ request: Coretex_V1_UpdateMemoryRequest) async throws

@@ -6,8 +6,8 @@ import Logging
 import ServiceLifecycle
 
 /// The context engine as the gRPC service `coretex.v1.ContextEngine` on `CONTEXT_ENGINE_ADDR`.
-/// A Redis failure answers UNAVAILABLE (the original answered an empty window, which a worker
-/// could not tell from "no history").
+/// A Redis failure answers UNAVAILABLE, not an empty window, so a worker can tell it from
+/// "no history".
 public struct ContextEngineServer: Service {
     let engine: ContextEngine
     let address: HostPort

@@ -6,8 +6,8 @@ import ServiceLifecycle
 
 /// A worker's client of a context engine in another process. A call waits for the connection
 /// (an engine that starts after its workers, or restarts, is picked up) but at most `timeout`
-/// (the original dialled with no deadline, so a worker hung at start-up while the engine was
-/// down); the worker then goes on without history and says so in its result.
+/// (without a deadline a worker would hang at start-up while the engine is down); the worker
+/// then goes on without history and says so in its result.
 public final class RemoteContextEngine: ContextEngineAPI, Service {
     let client: GRPCClient<HTTP2ClientTransport.Posix>
     let engine: Coretex_V1_ContextEngine.Client<HTTP2ClientTransport.Posix>

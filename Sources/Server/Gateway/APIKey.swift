@@ -2,7 +2,7 @@ import CoretexCore
 import Hummingbird
 
 /// How a request presents the API key, and a comparison that takes the same time whatever
-/// the key (the original's plain `==` leaked how much of a guess was right).
+/// the key (a plain `==` would leak how much of a guess was right).
 enum APIKey {
     /// `X-API-Key`, else the `api_key` query parameter, normalised like the configured key.
     static func presented(in request: Request) -> String? {

@@ -120,7 +120,8 @@ public final class Gateway: Service, Sendable {
 }
 
 extension Gateway {
-    /// Creates the original's two workflows when they are missing; a failure is only logged.
+    /// Creates the two seed workflows (`SeedWorkflows`) when they are missing; a failure is only
+    /// logged.
     func seedWorkflows() async {
         for workflow in SeedWorkflows.all(org: settings.tenantID) {
             do {

@@ -5,8 +5,8 @@ import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
 
-/// The gateway's gRPC API (`coretex.v1.CoretexApi` on `GATEWAY_GRPC_ADDR`). Unlike the
-/// original it checks the API key too (`x-api-key` metadata), so it is no back door.
+/// The gateway's gRPC API (`coretex.v1.CoretexApi` on `GATEWAY_GRPC_ADDR`). Like the HTTP API
+/// it checks the API key (`x-api-key` metadata), so it is no back door.
 public struct GatewayGRPC: Service {
     let gateway: Gateway
     let address: HostPort
@@ -31,8 +31,8 @@ public struct GatewayGRPC: Service {
             body.teamID = request.teamID
             body.projectID = request.projectID
             body.principalID = request.principalID
-            // The same context mode the original derived for gRPC, sent explicitly so HTTP and
-            // gRPC submissions of the same job behave the same.
+            // The context mode follows from the topic (chat, rag or raw), sent explicitly so HTTP
+            // and gRPC submissions of the same job behave the same.
             let topic = request.topic.isEmpty ? "job.chat.simple" : request.topic
             body.contextMode = TopicFamily(topic: topic).contextMode
             do {

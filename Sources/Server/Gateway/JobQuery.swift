@@ -6,7 +6,7 @@ struct JobQuery: Sendable, Equatable {
     static let maxLimit = 1000
 
     var limit = 50
-    /// Upper bound on the position in `job:recent`: either unix seconds (what the original's
+    /// Upper bound on the position in `job:recent`: either unix seconds (what existing
     /// clients send) or the microsecond cursor this gateway returns.
     var cursor: Int64?
     var state: String?

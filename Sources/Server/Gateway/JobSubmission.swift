@@ -5,7 +5,7 @@ import CoretexRuntime
 import Foundation
 
 /// Turns a `POST /api/v1/jobs` body into a validated job: the JobRequest that goes on the bus,
-/// the context stored at `ctx:<id>`, and the meta recorded with it (gateway-api.md §4.4, §8).
+/// the context stored at `ctx:<id>`, and the meta recorded with it (docs/http-api.md, "Jobs").
 struct JobSubmission: Sendable {
     let request: Coretex_Agent_V1_JobRequest
     let traceID: String
@@ -16,8 +16,8 @@ struct JobSubmission: Sendable {
     static let maxTags = 50
     static let maxLabels = 50
 
-    /// Validates in the original's order (first failure wins, same messages) plus the checks
-    /// it lacked: unknown priority, context mode, memory id characters, unrouteable topic.
+    /// Validates in a fixed order (first failure wins, with stable messages clients may match),
+    /// including unknown priority, context mode, memory id characters and unrouteable topic.
     static func make(
         _ body: SubmitJobRequest, defaultTenant: String, pools: PoolRouting,
         jobID: String = UUID().uuidString.lowercased(), traceID: String = UUID().uuidString.lowercased(),

@@ -2,9 +2,8 @@ import CoretexCore
 import CoretexWorkers
 import Foundation
 
-/// `job.repo.lint`: runs the linters this machine has for the batch's languages and says
-/// honestly which ones it could not run (workflows-workers.md §4.12; the original ran only
-/// `go vet`, on the whole module, and its findings never matched the batch's paths).
+/// `job.repo.lint`: runs the linters this machine has for the batch's languages, on the batch's
+/// files, and says honestly which ones it could not run (docs/repo-review.md, "job.repo.lint").
 public struct RepoLintWorker: JobHandler {
     let workspace: RepoWorkspace
 

@@ -3,7 +3,7 @@ import CoretexWorkers
 import Foundation
 
 /// `job.repo.partition`: splits the scanned files into review batches, riskiest first
-/// (workflows-workers.md §4.11); pure data, no repository access.
+/// (docs/repo-review.md, "job.repo.partition"); pure data, no repository access.
 public struct RepoPartitionWorker: JobHandler {
     public init() {}
 

@@ -5,8 +5,8 @@ import CoretexWorkers
 import Foundation
 
 /// `job.repo.report`: gathers the pipeline's results by pointer into one report, as JSON with
-/// a Markdown rendering (workflows-workers.md §4.14). Unlike the original, lint results and
-/// the per-file patch checks are part of it, and tests count as passed only if they ran and
+/// a Markdown rendering (docs/repo-review.md, "job.repo.report"). Lint results and the
+/// per-file patch checks are part of it, and tests count as passed only if they ran and
 /// passed.
 public struct RepoReportWorker: JobHandler {
     let store: JobStore

@@ -4,14 +4,14 @@ import CoretexWorkers
 import Foundation
 
 /// `job.workflow.repo.code_review`: reviews a repository through its child jobs
-/// (workflows-workers.md §5.2): scan → SAST → partition → lint per batch and, per file,
+/// (docs/repo-review.md): scan → SAST → partition → lint per batch and, per file,
 /// `job.code.llm` then `job.chat.simple` → tests (optional) → report. The report is this
 /// job's own result.
 ///
-/// Unlike the original: batches are linted and files reviewed in parallel (at most
-/// `REPO_REVIEW_PARALLEL` children at once); one file's failed review is noted in the report
-/// instead of failing everything; each file gets its own memory (the original's children
-/// shared one, so every review carried the previous files' conversations); timeouts come from
+/// Batches are linted and files reviewed in parallel (at most `REPO_REVIEW_PARALLEL` children
+/// at once); one file's failed review is noted in the report instead of failing everything;
+/// each file gets its own memory (a shared one would carry the previous files' conversations
+/// into every review); timeouts come from
 /// `workflows.repo_code_review` in `config/timeouts.yaml`; cancelling this job cancels its
 /// running children.
 public struct RepoReviewOrchestrator: JobHandler {

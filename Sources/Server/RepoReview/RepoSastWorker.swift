@@ -3,8 +3,8 @@ import CoretexWorkers
 import Foundation
 
 /// `job.repo.sast`: static checks over the scanned files with the rules of
-/// `config/sast-rules.yaml` plus any in `SAST_RULES_PATHS` (workflows-workers.md §4.10; the
-/// original had three substring checks). Findings always come as an array.
+/// `config/sast-rules.yaml` plus any in `SAST_RULES_PATHS` (docs/repo-review.md,
+/// "job.repo.sast"). Findings always come as an array.
 public struct RepoSastWorker: JobHandler {
     let workspace: RepoWorkspace
     let rules: SastRuleSet

@@ -5,7 +5,7 @@ import CoretexWorkers
 import Foundation
 
 /// `job.repo.scan`: clones a repository (depth 1), indexes the files the globs keep, and
-/// packs them for the other repository workers (workflows-workers.md §4.9).
+/// packs them for the other repository workers (docs/repo-review.md, "job.repo.scan").
 ///
 /// The index comes from `git ls-files`, so only tracked files count and each has its git blob
 /// id as hash. Binary files, files over `REPO_MAX_FILE_BYTES`, submodules and symlinks are

@@ -2,9 +2,9 @@ import CoretexCore
 import CoretexWorkers
 import Foundation
 
-/// `job.repo.tests`: runs the repository's tests in a throwaway copy (workflows-workers.md
-/// §4.13). Only commands on the allow-list run (`REPO_TEST_ALLOWLIST`; the original ran any
-/// shell the API was given). The copy is deleted afterwards, the environment is reduced to
+/// `job.repo.tests`: runs the repository's tests in a throwaway copy (docs/repo-review.md,
+/// "job.repo.tests"). Only commands on the allow-list run (`REPO_TEST_ALLOWLIST`), never any
+/// shell command the API is given. The copy is deleted afterwards, the environment is reduced to
 /// PATH, a HOME inside the copy and the locale, and a time limit kills the whole process
 /// group. Failing tests are a result (`passed: false`), not a failed job.
 public struct RepoTestsWorker: JobHandler {

@@ -8,8 +8,8 @@ import Foundation
 ///
 /// Redis rather than a shared directory because it is the one store every worker already
 /// reaches; nothing needs a volume mounted everywhere. The price is a size limit
-/// (`REPO_MAX_BYTES`, 50 MiB by default), which the scan enforces. The original passed the
-/// orchestrator's local temp dir instead, which other hosts could not see.
+/// (`REPO_MAX_BYTES`, 50 MiB by default), which the scan enforces. A path to the
+/// orchestrator's local temp dir would not do: other hosts cannot see it.
 package struct RepoWorkspace: Sendable {
     let store: JobStore
     let redis: RedisClient

@@ -2,7 +2,7 @@ import CoretexCore
 import CoretexProtocol
 import Foundation
 
-/// What the meta hash records about a job request (control-plane.md §3.3), shared by every
+/// What the meta hash records about a job request (docs/protocol.md, "Redis layout"), shared by every
 /// component that creates jobs so they all record the same fields.
 package enum JobMeta {
     package static func fields(of request: Coretex_Agent_V1_JobRequest) -> [(String, String)] {

@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// their deadline, or PENDING long after any scheduler should have placed them; before that,
 /// publishes again the jobs still PENDING that no scheduler seems to have received.
 ///
-/// Unlike the original's silent timeouts, each one gets a TIMEOUT result event, a dead letter,
+/// No timeout is silent: each one gets a TIMEOUT result event, a dead letter,
 /// a cancel to the worker that may still be running it, and a metric. Replicas take turns
 /// through a Redis lock that only its owner releases.
 public final class Reconciler: Service, Sendable {

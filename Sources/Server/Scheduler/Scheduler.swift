@@ -23,7 +23,7 @@ public final class Scheduler: Service, Sendable {
     let registry: WorkerRegistry
     let waiting: WaitingRoom
     let logger: Logger
-    /// Submissions handled concurrently (the original handled one at a time).
+    /// Submissions handled concurrently, so a job waiting for a worker does not hold up the rest.
     let concurrency: Int
     /// How long to wait for the safety kernel at start (`SAFETY_KERNEL_WAIT_SECONDS`, 10 s).
     let safetyWait: Duration
@@ -279,7 +279,7 @@ public final class Scheduler: Service, Sendable {
 
     /// Ends a job this scheduler dispatched to a worker that has since stopped heartbeating:
     /// FAILED with a dead letter (an operator can retry it), a result event, and a cancel in
-    /// case the worker comes back. The original left such a job RUNNING until its 25-minute
+    /// case the worker comes back, instead of leaving it RUNNING until its 25-minute running
     /// timeout. Jobs a replica dispatched before it restarted are left to the reconciler.
     func workerLost(_ jobID: String, worker: String) async {
         let reason = "worker \(worker) lost: no heartbeat for \(String(format: "%g", registry.ttl)) s"

@@ -4,13 +4,14 @@ import CoretexProtocol
 import CoretexRuntime
 import Foundation
 
-/// `job.chat.advanced`: a conversation with memory (workflows-workers.md §4.6).
+/// `job.chat.advanced`: a conversation with memory (docs/models-and-memory.md,
+/// "job.chat.advanced").
 ///
 /// The window comes from the context engine (the memory's newest turns, then this prompt,
 /// fitted to `max_input_tokens`) and goes to Ollama's `/api/chat` with its roles, not as one
 /// flattened string, streamed: conversational answers can be long, and streaming lets the
 /// timeout bound a stall rather than the whole answer. After a good answer the turn (user + assistant) is appended to
-/// `mem:<memory_id>:events`. `prompt` in the result keeps the original's flattened form;
+/// `mem:<memory_id>:events`. `prompt` in the result keeps the flattened form for compatibility;
 /// `messages` is what the model was actually sent.
 public struct ChatAdvancedWorker: JobHandler {
     let ollama: OllamaClient

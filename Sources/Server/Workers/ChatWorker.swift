@@ -3,9 +3,9 @@ import CoretexProtocol
 import CoretexRuntime
 import Foundation
 
-/// `job.chat.simple`: one prompt, one answer, no memory (workflows-workers.md §4.5), through
+/// `job.chat.simple`: one prompt, one answer, no memory (docs/models-and-memory.md), through
 /// Ollama's `/api/generate`. Result `{job_id, prompt, response, processed_by, completed_at, model}`
-/// where `model` is the model's name (the original wrote the literal "ollama").
+/// where `model` is the model's name, not the backend's ("ollama").
 public struct ChatWorker: JobHandler {
     let ollama: OllamaClient
 

@@ -4,10 +4,10 @@ import CoretexProtocol
 import CoretexRuntime
 import Foundation
 
-/// `job.code.llm`: a patch for one file (workflows-workers.md §4.7).
+/// `job.code.llm`: a patch for one file (docs/models-and-memory.md, "job.code.llm").
 ///
-/// The task wording stays in a `system` message ahead of the context engine's window (the
-/// original let the window replace it, so the model was never asked for a patch). The model is
+/// The task wording stays in a `system` message ahead of the context engine's window (if the
+/// window replaced it, the model would never be asked for a patch). The model is
 /// asked for JSON `{"diff", "explanation"}`; an answer that is not JSON is read as text and
 /// the result says so. Either way the patch is checked: `patch.type` is `unified_diff` only
 /// when it is one, and `patch.applies` says whether it applies to the code given.

@@ -4,7 +4,7 @@ import Foundation
 
 /// `job.echo`: returns its input. Result `{job_id, received_ctx, processed_by, completed_at_utc}`.
 ///
-/// The original slept 100–500 ms to look busy; this one answers at once unless
+/// It answers at once unless
 /// `ECHO_DELAY_MS` asks for a delay (tests of cancellation and timeouts use it).
 public struct EchoWorker: JobHandler {
     public let delay: Duration

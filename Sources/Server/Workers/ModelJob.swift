@@ -5,7 +5,7 @@ import Foundation
 import Logging
 
 /// What the model workers read from a job's `env` and share: memory id, context mode, token
-/// budgets (workflows-workers.md §4.6–4.7), and the window they build from the context engine.
+/// budgets (docs/models-and-memory.md), and the window they build from the context engine.
 struct ModelJob: Sendable {
     let input: JobInput
     let memoryID: String

@@ -2,7 +2,7 @@ import CoretexCore
 import CoretexProtocol
 import Foundation
 
-/// `job.workflow.plan`: a deterministic planner, no model (workflows-workers.md §4.8).
+/// `job.workflow.plan`: a deterministic planner, no model, so the same files give the same plan.
 ///
 /// Without `files` it returns the demo's two-step plan (patch, then explain the patch). With
 /// `files` it ranks them by language weight, size and lines and keeps the first `max_files`;
@@ -48,7 +48,7 @@ public struct PlannerWorker: JobHandler {
         return try JSONEncoder.sorted.encode(Plan(workflow: workflow, files: Self.rank(files, maxFiles: input.max_files ?? 0)))
     }
 
-    /// Highest score first: language weight × 1000 + 2 × lines + bytes (the original's score).
+    /// Highest score first: language weight × 1000 + 2 × lines + bytes.
     static func rank(_ files: [File], maxFiles: Int) -> [String] {
         func score(_ f: File) -> Int { weight(f.language ?? "") * 1000 + 2 * (f.loc ?? 0) + (f.bytes ?? 0) }
         let limit = maxFiles > 0 ? maxFiles : 200

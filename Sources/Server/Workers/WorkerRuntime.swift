@@ -107,7 +107,7 @@ public final class WorkerRuntime: Service, Sendable {
         let request = packet.jobRequest
         let store = connections.store
         let started = ContinuousClock.now
-        // RUNNING now means "a worker started it" (the original wrote it before publishing);
+        // RUNNING means "a worker started it", so it is written here, not before publishing;
         // the context is read in the same round trip.
         let begun = try? await store.apply(
             request.jobID, StateChange(to: .running, from: [.dispatched]).with("worker_id", workerID),
@@ -200,7 +200,7 @@ package func withDeadline<T: Sendable>(ms: Int64, _ work: @escaping @Sendable ()
     }
 }
 
-/// 1-minute load average per CPU, in percent, clamped to 0…1000 (the original's formula).
+/// 1-minute load average per CPU, in percent, clamped to 0…1000.
 enum CPULoad {
     static func percent() -> Double {
         guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a kind of worker serves: its topic, queue group, pool and advertised capacity
-/// (control-plane.md §2.4).
+/// (docs/protocol.md, "Bus subjects").
 public struct WorkerSpec: Sendable, Equatable {
     public var kind: String
     public var topic: String
@@ -23,14 +23,13 @@ public struct WorkerSpec: Sendable, Equatable {
         self.maxParallelJobs = maxParallelJobs
     }
 
-    /// Echo serves `job.echo`. It advertises 16 slots (the original said 1 but ran up to two
-    /// jobs at once regardless); echo work is trivial and the benchmark drives it hard.
+    /// Echo serves `job.echo`. It advertises (and runs) 16 slots: echo work is trivial and the
+    /// benchmark drives it hard.
     public static let echo = WorkerSpec(
         kind: "echo", topic: "job.echo", queueGroup: "workers-echo", pool: "echo", capabilities: ["echo"],
         maxParallelJobs: 16)
 
-    // The model workers and the planner advertise 2 slots, as in the original (which could
-    // in fact run at most one job per subscription).
+    // The model workers and the planner advertise 2 slots and run up to two jobs at once.
     public static let chat = WorkerSpec(
         kind: "chat", topic: "job.chat.simple", queueGroup: "workers-chat", pool: "chat-simple", capabilities: ["chat"],
         maxParallelJobs: 2)
@@ -43,8 +42,8 @@ public struct WorkerSpec: Sendable, Equatable {
     public static let planner = WorkerSpec(
         kind: "planner", topic: "job.workflow.plan", queueGroup: "workers-planner", pool: "workflow-planner",
         capabilities: ["workflow-plan"], maxParallelJobs: 2)
-    /// An orchestrator mostly waits for its children, so it takes 4 runs at once where the
-    /// original took 1 (and failed a second submission as "overloaded").
+    /// An orchestrator mostly waits for its children, so it takes 4 runs at once (with 1, a
+    /// second submission would fail as "overloaded").
     public static let demoOrchestrator = WorkerSpec(
         kind: "orchestrator", topic: "job.workflow.demo", queueGroup: "workers-orchestrator", pool: "workflow-demo",
         capabilities: ["workflow"], maxParallelJobs: 4)

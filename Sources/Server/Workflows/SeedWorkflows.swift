@@ -1,8 +1,8 @@
 import CoretexCore
 import Foundation
 
-/// The two workflows the gateway creates at start when they are missing (gateway-api.md
-/// §4.11.9), in the original's shape.
+/// The two workflows the gateway creates at start when they are missing (docs/workflows.md,
+/// "Seeded workflows"), with fixed ids that clients start runs by.
 package enum SeedWorkflows {
     package static func all(org: String) -> [Workflow] {
         [repoCodeReview, codeReviewPatch].compactMap { json in

@@ -198,7 +198,7 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
-    /// The step's output as JSON (or text), when small enough to inline (§1.5).
+    /// The step's output as JSON (or text), when small enough to inline (`inlineOutputLimit`).
     private func output(_ pointer: String) async throws -> JSONValue? {
         guard !pointer.isEmpty, let bytes = try await connections.store.blob(pointer: pointer),
             bytes.count <= StepJobResult.inlineOutputLimit

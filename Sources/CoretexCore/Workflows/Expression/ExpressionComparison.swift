@@ -1,21 +1,16 @@
 import CoretexProtocol
 
-/// The comparison rules of §1.4, with the one listed as a bug fixed.
-///
-/// Kept from the original:
+/// The comparison rules of the expression language (docs/workflows.md, "Expressions"):
 /// - a number on the left compares numerically with a number or a numeric string (`5 == '5'`);
 /// - two strings compare byte-wise, with all six operators;
 /// - otherwise `==`/`!=` compare the values' text (`'5' == 5`, `'true' == true`), and the
-///   ordering operators are false.
-///
-/// Changed:
+///   ordering operators are false;
 /// - a number compared with something that is not a number (null, a bool, a non-numeric
-///   string, an array, an object) is simply unequal, where the original turned it into 0, so
-///   `0 == missing` and `0 == 'abc'` were true (§7.15);
-/// - null equals only null (the original compared Go's `<nil>` text, so `'<nil>' == missing`
-///   was true);
-/// - arrays and objects compare by their JSON text (sorted keys), i.e. structurally, instead
-///   of by Go's `map[…]` rendering.
+///   string, an array, an object) is simply unequal, never read as 0, so `0 == missing` and
+///   `0 == 'abc'` are false;
+/// - null equals only null, never a string (`'<nil>' == missing` is false);
+/// - arrays and objects compare by their JSON text (sorted keys), i.e. structurally, not by
+///   Go's `map[…]` rendering.
 enum ExpressionComparison {
     static func compare(_ a: JSONValue, _ op: ComparisonOperator, _ b: JSONValue) -> Bool {
         switch (a, b) {

@@ -1,8 +1,7 @@
 /// Why an expression could not be parsed, and where.
 ///
-/// The original reported nothing more than "empty expression" and silently read any
-/// unparsable text as a path; this names the problem and the column so a definition can be
-/// fixed from the error alone.
+/// Unparsable text is an error, never silently read as a path, and the error names the
+/// problem and the column so a definition can be fixed from the error alone.
 public struct ExpressionError: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String
     /// 1-based column (in characters) in `source` where the problem was found.

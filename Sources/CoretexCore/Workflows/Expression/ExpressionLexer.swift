@@ -22,7 +22,7 @@ enum ComparisonOperator: String, Sendable, CaseIterable {
 }
 
 /// Splits an expression into tokens. Quotes are respected, so operators inside string
-/// literals are just text (the original split on the first operator anywhere).
+/// literals are just text (`x == 'a || b'` is one comparison).
 struct ExpressionLexer {
     private let chars: [Character]
     private let source: String
@@ -124,7 +124,7 @@ struct ExpressionLexer {
     }
 
     /// `'…'` or `"…"`. Backslash escapes the quote, a backslash, `n` and `t`; any other
-    /// backslash is kept as text, so Windows-style paths written for the original still work.
+    /// backslash is kept as text, so Windows-style paths in existing definitions still work.
     private mutating func scanString(quote: Character) throws(ExpressionError) -> String {
         let start = position
         position += 1

@@ -28,10 +28,10 @@ enum ExpressionFunction: String, Sendable, CaseIterable {
 ///     postfix    := primary ( '.' key | '[' or ']' )*
 ///     primary    := number | string | true | false | null | name '(' or ')' | name | '(' or ')'
 ///
-/// Two rules keep old definitions from silently changing meaning. In the original `!`
-/// bound looser than comparisons (`!a == b` meant `!(a == b)`); here `!` binds tighter, as
-/// in every mainstream language, so an unparenthesised `!a == b` is rejected and the author
-/// must say which one they meant. And `a == b == c` (which meant `a == (b == c)`) is
+/// Two rules keep existing definitions from silently changing meaning. `!` binds tighter
+/// than comparisons, as in every mainstream language, but older definitions were written for
+/// `!a == b` meaning `!(a == b)`, so an unparenthesised `!a == b` is rejected and the author
+/// must say which one they meant. And `a == b == c` (once read as `a == (b == c)`) is
 /// rejected instead of chained.
 struct ExpressionParser {
     private let tokens: [ExpressionToken]

@@ -1,13 +1,14 @@
 import CoretexProtocol
 
-/// A parsed workflow expression (§1.4): conditions, `for_each` and the inside of `${…}`.
+/// A parsed workflow expression (docs/workflows.md, "Expressions"): conditions, `for_each` and
+/// the inside of `${…}`.
 ///
 /// Named `WorkflowExpression` rather than `Expression` because Foundation has an
 /// `Expression` type, and every file that imports both would need qualified names.
 ///
 /// Parsing and evaluating are separate so definitions can be checked when they are saved
 /// (`init` throws with the problem and its column) and evaluation never fails: a missing
-/// path is null, as in the original, because templates such as
+/// path is null, because templates such as
 /// `${steps.optional_step.output}` rely on it.
 public struct WorkflowExpression: Equatable, Sendable, CustomStringConvertible {
     public let source: String
@@ -26,7 +27,7 @@ public struct WorkflowExpression: Equatable, Sendable, CustomStringConvertible {
     /// The value of the expression; `scope` is the root object that bare names look up.
     public func evaluate(in scope: JSONValue) -> JSONValue { Self.evaluate(node, scope) }
 
-    /// The truthiness of the value (§1.4), for conditions.
+    /// The truthiness of the value (see `JSONValue.isTruthy`), for conditions.
     public func isTrue(in scope: JSONValue) -> Bool { evaluate(in: scope).isTruthy }
 
     public var description: String { source }
@@ -41,8 +42,8 @@ public struct WorkflowExpression: Equatable, Sendable, CustomStringConvertible {
             return evaluate(base, scope)[key] ?? .null
         case .index(let base, let subscriptNode):
             let position = evaluate(subscriptNode, scope)
-            // `steps.fan[0]` names the for_each child recorded under the key "fan[0]" (the
-            // original's only way to reach it), so that key wins over indexing `fan`.
+            // `steps.fan[0]` names the for_each child recorded under the key "fan[0]" (how
+            // existing definitions reach it), so that key wins over indexing `fan`.
             if case .number(let n) = position, let (parent, name) = memberParts(base, scope),
                 let child = parent["\(name)[\(JSONValue.numberText(n))]"]
             {
@@ -90,7 +91,7 @@ public struct WorkflowExpression: Equatable, Sendable, CustomStringConvertible {
     private static func call(_ function: ExpressionFunction, _ value: JSONValue) -> JSONValue {
         switch function {
         case .length:
-            // Byte length for strings, as in the original (`len` in Go).
+            // Byte length for strings (like `len` in Go), so existing conditions keep their meaning.
             switch value {
             case .array(let a): return .number(Double(a.count))
             case .object(let o): return .number(Double(o.count))

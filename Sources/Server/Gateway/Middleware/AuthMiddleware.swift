@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// The static API key of the original: required on every `/api/` path when configured
+/// The static API key (docs/configuration.md): required on every `/api/` path when configured
 /// (`/health` and `/ready` stay open for probes).
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let key: String?

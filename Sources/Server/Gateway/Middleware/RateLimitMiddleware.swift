@@ -4,8 +4,7 @@ import Synchronization
 
 /// Token buckets (`API_RATE_LIMIT_RPS` refill, `API_RATE_LIMIT_BURST` capacity) per client
 /// key, checked after authentication, so an unauthenticated flood cannot spend the budget of
-/// real clients (the original's single bucket sat before the key check). 429 carries
-/// `Retry-After`.
+/// real clients. 429 carries `Retry-After`.
 struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let limiter: RateLimiter
 

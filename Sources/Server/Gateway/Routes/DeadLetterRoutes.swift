@@ -27,10 +27,10 @@ extension Gateway {
         }
     }
 
-    /// Resubmits a dead-lettered job as a new one (`<id>-retry-<8 hex>`) with the original's
+    /// Resubmits a dead-lettered job as a new one (`<id>-retry-<8 hex>`) with the dead job's
     /// context, topic, tenant, team, principal, memory id and labels. The retry labels are
-    /// bookkeeping, so the retry is placed like the original job (every retry of the original
-    /// failed on them).
+    /// bookkeeping, not placement constraints, so the retry is placed like the dead job
+    /// (as constraints they would fail every retry).
     func retry(_ id: String) async throws -> DLQRetryResponse {
         guard let entry = try await storeCall({ try await self.store.deadLetter(id) }) else {
             throw APIFailure.notFound("dlq entry not found")

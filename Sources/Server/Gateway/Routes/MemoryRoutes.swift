@@ -39,7 +39,7 @@ extension Gateway {
         return v
     }
 
-    /// The pointer/key rules of the original (gateway-api.md §4.9).
+    /// The pointer/key rules of `GET /api/v1/memory` (docs/http-api.md, "Memory").
     static func resolvePointer(ptr rawPtr: String?, key rawKey: String?) throws -> (pointer: String, key: String) {
         let ptr = clean(rawPtr)
         let key = clean(rawKey)

@@ -7,7 +7,7 @@ import Hummingbird
 import HummingbirdWebSocket
 
 extension Gateway {
-    /// `POST /api/v1/repo-review`: one `job.workflow.repo.code_review` job (gateway-api.md §4.10).
+    /// `POST /api/v1/repo-review`: one `job.workflow.repo.code_review` job (docs/repo-review.md).
     func addRepoReviewRoutes(_ router: Router<BasicWebSocketRequestContext>) {
         router.post("/api/v1/repo-review") { request, _ in
             let body = try await self.decode(RepoReviewRequest.self, from: request)
@@ -16,7 +16,7 @@ extension Gateway {
         }
     }
 
-    /// Validates the body and builds the job. Unlike the original, the job has the same meta as
+    /// Validates the body and builds the job. The job has the same meta as
     /// any other (topic, tenant, memory) and its context keeps the caller's globs as given;
     /// the scan applies its defaults when they are empty.
     static func repoReviewJob(_ body: RepoReviewRequest, tenant: String, jobID: String = UUID().uuidString.lowercased())

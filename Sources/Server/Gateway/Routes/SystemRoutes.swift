@@ -10,7 +10,7 @@ extension Gateway {
     func addSystemRoutes(_ router: Router<BasicWebSocketRequestContext>) {
         router.get("/health") { _, _ in "ok" }
 
-        // Readiness: 200 only when the bus and the store answer (the original had none).
+        // Readiness: 200 only when the bus and the store answer, so probes wait for both.
         router.get("/ready") { _, _ -> Response in
             let redisOK = (try? await self.connections.redis.ping()) != nil
             let ok = redisOK && self.bus.isConnected

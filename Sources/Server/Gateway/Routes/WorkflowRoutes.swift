@@ -7,8 +7,8 @@ import Hummingbird
 import HummingbirdWebSocket
 
 extension Gateway {
-    /// Workflows, runs, approvals (gateway-api.md §4.11), with up-front validation and
-    /// 404/409 where the original answered 400 or silently accepted.
+    /// Workflows, runs, approvals (docs/http-api.md, "Workflows"), with up-front validation,
+    /// 404 for what does not exist and 409 for what the run's status forbids.
     func addWorkflowRoutes(_ router: Router<BasicWebSocketRequestContext>) {
         router.get("/api/v1/workflows") { request, _ in
             let org = request.uri.queryParameters.get("org_id").flatMap { $0.isEmpty ? nil : String($0) }

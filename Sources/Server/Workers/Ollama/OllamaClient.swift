@@ -7,7 +7,7 @@ import Synchronization
 import FoundationNetworking
 #endif
 
-/// The Ollama HTTP API, the only model backend (workflows-workers.md §4.3).
+/// The Ollama HTTP API, the only model backend (docs/models-and-memory.md, "Ollama").
 ///
 /// Conversations go to `POST /api/chat` with their roles; single prompts to
 /// `POST /api/generate`. A server that answers 404 on `/api/chat` without naming a model
@@ -38,7 +38,7 @@ public final class OllamaClient: Sendable {
 
     /// What a call may ask of the model beyond the text.
     public struct Options: Sendable {
-        /// `num_predict`: the job's output token budget (the original never passed it on).
+        /// `num_predict`: the job's output token budget, so the model stops within it.
         public var maxOutputTokens: Int?
         /// Ask for a JSON answer (`"format": "json"`).
         public var json = false

@@ -3,11 +3,11 @@ import CoretexProtocol
 import Foundation
 
 /// `job.workflow.demo` ("code_review_demo"): a patch from `job.code.llm`, then an explanation
-/// of that patch from `job.chat.simple` (workflows-workers.md §5.1).
+/// of that patch from `job.chat.simple` (docs/workflows.md, "code_review_demo").
 ///
 /// Children go through the bus as real jobs in the parent's trace. Steps run in dependency
-/// order (the original ignored `depends_on`), the explain step gets the patch (the original
-/// sent it only the instruction), and the timeouts are `workflows.code_review_demo` in
+/// order (`depends_on`), the explain step gets the patch as well as the instruction, and the
+/// timeouts are `workflows.code_review_demo` in
 /// `config/timeouts.yaml`. With `USE_PLANNER=true` the plan comes from a `job.workflow.plan`
 /// child; otherwise it is the planner's fixed demo plan.
 public struct DemoOrchestrator: JobHandler {

@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// Lets orchestrators wait for their children's results as they are published on
-/// `sys.job.result`, instead of polling job state as the original did. One subscription per
+/// `sys.job.result`, instead of polling job state. One subscription per
 /// process; `expect` before publishing the child, so a fast result cannot be missed.
 package final class ResultWaiter: Sendable {
     private struct Slot {

@@ -1,7 +1,7 @@
 import CoretexCore
 
 /// An orchestrator's time budget: `workflows.<name>` of `config/timeouts.yaml`. Zero keeps
-/// the default, and `max_retries: 0` means no retry (the original forced at least one).
+/// the default, and `max_retries: 0` means no retry (not a minimum of one).
 public struct WorkflowLimits: Sendable, Equatable {
     public var childTimeoutSeconds: Int
     public var totalTimeoutSeconds: Int
