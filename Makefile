@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: run deps build test test-unit test-integration bench proto format-lint clean
+.PHONY: run deps build test bench proto docs format format-lint clean
 
 ## Install what is missing, build, start the local stack (nats-server + redis-server + every role)
 ## and open the operator console on it; quitting the console stops the stack.
@@ -17,15 +17,30 @@ deps:
 build:
 	$(SWIFT) build $(BUILD_FLAGS)
 
-## Every test: unit, integration (real nats-server/redis-server) and end-to-end (real binaries).
-test: deps
-	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+## Every test: formatting, imports each target declares, unit, integration (real nats-server/redis-server)
+## and end-to-end (real binaries).
+test: deps format-lint
+	scripts/check-imports.py
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
+
+## Rewrite the Swift sources in the house style (.swift-format); generated code is left alone.
+format:
+	scripts/format.sh format
+
+## Fail on any formatting difference (part of `make test`).
+format-lint:
+	scripts/format.sh lint
 
 ## Load benchmark of the echo path (release build); prints jobs/s and latency percentiles.
 bench: deps
 	$(SWIFT) build -c release
 	scripts/bench.sh
+
+## Regenerate docs/configuration.md from the table of environment variables (ConfigVariable.all).
+docs:
+	$(SWIFT) build --product coretex-server $(BUILD_FLAGS)
+	.build/debug/coretex-server env --markdown > docs/configuration.md
 
 ## Regenerate the protobuf/gRPC code from proto/ (needs protoc; builds the Swift plugins).
 proto:

@@ -82,7 +82,7 @@ let package = Package(
             name: "CoretexRuntime",
             dependencies: [
                 "CoretexCore", "CoretexInfra", "CoretexProtocol", hummingbird, logging, metrics, prometheus, lifecycle,
-            ],
+            ] + grpc,
             path: "Sources/Server/Runtime"
         ),
         .target(
@@ -143,7 +143,8 @@ let package = Package(
         .executableTarget(
             name: "coretex-server",
             dependencies: [
-                "CoretexStack", "CoretexCore", "CoretexInfra", logging, lifecycle,
+                "CoretexStack", "CoretexCore", "CoretexInfra", "CoretexRuntime", "CoretexSafety", "CoretexContext",
+                "CoretexWorkers", logging, lifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server/coretex-server"
@@ -155,10 +156,12 @@ let package = Package(
             dependencies: [
                 "CoretexProtocol", "CoretexCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -168,8 +171,9 @@ let package = Package(
         .target(
             name: "CoretexCLI",
             dependencies: [
-                "CoretexClient", "CoretexProtocol", "CoretexTUI",
+                "CoretexClient", "CoretexCore", "CoretexProtocol", "CoretexTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -191,6 +195,7 @@ let package = Package(
             name: "coretex-bench",
             dependencies: [
                 "CoretexProtocol", "CoretexInfra", "CoretexTUI",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -200,23 +205,52 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "CoretexProtocolTests", dependencies: ["CoretexProtocol"]),
-        .testTarget(name: "CoretexCoreTests", dependencies: ["CoretexCore"]),
-        .testTarget(name: "CoretexTUITests", dependencies: ["CoretexTUI", "CoretexClient"]),
-        .testTarget(name: "CoretexCLITests", dependencies: ["CoretexCLI", "CoretexClient"], exclude: ["Golden"]),
+        .testTarget(
+            name: "CoretexProtocolTests",
+            dependencies: ["CoretexProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .testTarget(name: "CoretexCoreTests", dependencies: ["CoretexCore", "CoretexProtocol"]),
+        .testTarget(name: "CoretexTUITests", dependencies: ["CoretexTUI", "CoretexClient", "CoretexCore", "CoretexProtocol"]),
+        .testTarget(
+            name: "CoretexCLITests",
+            dependencies: [
+                "CoretexCLI", "CoretexClient", "CoretexProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            exclude: ["Golden"]
+        ),
+        .testTarget(name: "CoretexClientTests", dependencies: ["CoretexClient", "CoretexProtocol"]),
         // Real nats-server/redis-server per test, and polling helpers (no bare sleeps).
-        .target(name: "CoretexTestSupport", dependencies: ["CoretexInfra"], path: "Tests/TestSupport"),
-        .testTarget(name: "CoretexInfraTests", dependencies: ["CoretexInfra", "CoretexTestSupport"]),
+        .target(
+            name: "CoretexTestSupport",
+            dependencies: ["CoretexCore", "CoretexInfra", "CoretexProtocol"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "CoretexInfraTests",
+            dependencies: ["CoretexCore", "CoretexInfra", "CoretexProtocol", "CoretexTestSupport", logging]
+        ),
         .testTarget(
             name: "CoretexServerTests",
-            dependencies: serverRoles + ["CoretexTestSupport"]
+            dependencies: serverRoles + [
+                "CoretexCore", "CoretexInfra", "CoretexProtocol", "CoretexTestSupport", logging, lifecycle,
+            ]
+        ),
+        // The gateway's router driven in process (HummingbirdTesting, no socket), on real
+        // nats-server and redis-server.
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "CoretexGateway", "CoretexRuntime", "CoretexCore", "CoretexInfra", "CoretexProtocol", "CoretexTestSupport",
+                hummingbird, logging, .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         // Drives the real `coretex-server` binary against real nats-server and redis-server,
         // over HTTP, WebSocket and the bus only.
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "CoretexProtocol", "CoretexInfra", "CoretexTestSupport",
+                "CoretexProtocol", "CoretexCore", "CoretexInfra", "CoretexTestSupport", logging,
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -16,7 +16,8 @@ struct Ctx: AsyncParsableCommand {
             """,
         version: "ctx \(version)",
         subcommands: [
-            TUICommand.self, JobCommand.self, ChatCommand.self, RepoCommand.self, WorkflowCommand.self, RunCommand.self, ApprovalsCommand.self, ApproveCommand.self,
+            TUICommand.self, JobCommand.self, ChatCommand.self, RepoCommand.self, WorkflowCommand.self, RunCommand.self,
+            ApprovalsCommand.self, ApproveCommand.self,
             RejectCommand.self, StreamCommand.self, TraceCommand.self, MemoryCommand.self,
             WorkersCommand.self, StatusCommand.self, DLQCommand.self,
             ConfigCommand.self, ContextCommand.self, CompletionCommand.self, VersionCommand.self,
@@ -41,11 +42,12 @@ struct CompletionCommand: ParsableCommand {
     @Argument(help: "bash, zsh or fish.") var shell: Shell
 
     func run() {
-        let kind: CompletionShell = switch shell {
-        case .bash: .bash
-        case .zsh: .zsh
-        case .fish: .fish
-        }
+        let kind: CompletionShell =
+            switch shell {
+            case .bash: .bash
+            case .zsh: .zsh
+            case .fish: .fish
+            }
         Out.line(Ctx.completionScript(for: kind))
     }
 }

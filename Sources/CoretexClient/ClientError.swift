@@ -1,4 +1,5 @@
 import CoretexProtocol
+import Foundation
 
 /// What can go wrong talking to the gateway, sorted by what the operator should do about it.
 public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -27,7 +28,8 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Builds the error for a non-2xx reply from its JSON body (`{"error","code"}`) or text.
     static func from(status: Int, body: [UInt8]) -> ClientError {
-        let apiError = (try? JSONDecoder().decode(APIError.self, from: Data(body)))
+        let apiError =
+            (try? JSONDecoder().decode(APIError.self, from: Data(body)))
             ?? APIError(String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), code: "")
         switch status {
         case 401, 403: return .unauthorized(apiError.error.isEmpty ? "HTTP \(status)" : apiError.error)
@@ -37,5 +39,3 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-import Foundation

@@ -42,7 +42,8 @@ public struct ContextFile: Codable, Sendable, Equatable {
     /// `$CTX_CONFIG`, else `$XDG_CONFIG_HOME/ctx/config.yaml`, else `~/.config/ctx/config.yaml`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let path = environment["CTX_CONFIG"], !path.isEmpty { return path }
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
         return base + "/ctx/config.yaml"
     }

@@ -2,6 +2,7 @@ import CoretexProtocol
 import Foundation
 import HummingbirdWSClient
 import Logging
+import SwiftProtobuf
 import Synchronization
 
 /// The live stream `/api/v1/stream`: bus packets as they happen, with reconnection.
@@ -91,5 +92,3 @@ public struct EventStream: Sendable {
         return o
     }
 }
-
-import SwiftProtobuf

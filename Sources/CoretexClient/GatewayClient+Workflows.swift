@@ -39,7 +39,8 @@ extension GatewayClient {
     }
 
     public func cancelRun(_ run: WorkflowRun) async throws {
-        _ = try await raw("POST", "/api/v1/workflows/\(Self.segment(run.workflowID))/runs/\(Self.segment(run.id))/cancel", query: [], body: nil)
+        _ = try await raw(
+            "POST", "/api/v1/workflows/\(Self.segment(run.workflowID))/runs/\(Self.segment(run.id))/cancel", query: [], body: nil)
     }
 
     public func decide(_ run: WorkflowRun, step: String, _ decision: ApprovalDecision) async throws {

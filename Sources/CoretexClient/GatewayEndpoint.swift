@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the gateway is and how to authenticate to it: what every request needs.
 public struct GatewayEndpoint: Sendable, Equatable {
     public static let defaultURL = "http://127.0.0.1:8081"
@@ -43,5 +45,3 @@ enum QueryString {
         return set
     }()
 }
-
-import Foundation

@@ -42,7 +42,7 @@ struct Bench {
         for _ in 0..<200 { _ = try await results.run { try await connection.submit() } }
 
         let redisBefore = try await stack.redisRoundTrips()
-        try await stack.redis.command("CONFIG", "RESETSTAT")
+        try await RedisStats(redis: stack.redis).reset()
         var single = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         for _ in 0..<sequentialJobs {
             single.record(try await results.run { try await connection.submit() })
@@ -65,12 +65,14 @@ struct Bench {
         cpuBefore = cpu.sample()
 
         let loaded = try await stack.withGRPC { api in
-            try await load(clients: clients, seconds: seconds, results: results) { { @Sendable in
-                var request = Coretex_V1_SubmitJobRequest()
-                request.topic = "job.echo"
-                request.prompt = "bench"
-                return try await api.submitJob(request).jobID
-            } }
+            try await load(clients: clients, seconds: seconds, results: results) {
+                { @Sendable in
+                    var request = Coretex_V1_SubmitJobRequest()
+                    request.topic = "job.echo"
+                    request.prompt = "bench"
+                    return try await api.submitJob(request).jobID
+                }
+            }
         }
         report("\(clients) gRPC clients for \(seconds) s", loaded.histogram, elapsed: loaded.elapsed)
         cpu.report(from: cpuBefore, to: cpu.sample(), jobs: loaded.histogram.totalCount)
@@ -88,8 +90,10 @@ struct Bench {
     }
 
     /// `connect` gives each client its submit function (its own connection, for HTTP).
-    static func load(clients: Int, seconds: Int, results: ResultWatcher,
-                     connect: @escaping @Sendable () async throws -> @Sendable () async throws -> String)
+    static func load(
+        clients: Int, seconds: Int, results: ResultWatcher,
+        connect: @escaping @Sendable () async throws -> @Sendable () async throws -> String
+    )
         async throws -> (histogram: Histogram<UInt64>, elapsed: Double)
     {
         let end = ContinuousClock.now + .seconds(seconds)
@@ -117,8 +121,9 @@ struct Bench {
         if let elapsed {
             print(String(format: "  throughput: %.0f jobs/s (%llu jobs in %.1f s)", Double(h.totalCount) / elapsed, h.totalCount, elapsed))
         }
-        print("  submit→result p50 \(ms(h.valueAtPercentile(50)))  p90 \(ms(h.valueAtPercentile(90)))  "
-            + "p99 \(ms(h.valueAtPercentile(99)))  max \(ms(h.max))")
+        print(
+            "  submit→result p50 \(ms(h.valueAtPercentile(50)))  p90 \(ms(h.valueAtPercentile(90)))  "
+                + "p99 \(ms(h.valueAtPercentile(99)))  max \(ms(h.max))")
     }
 }
 
@@ -166,8 +171,10 @@ final class BenchStack: Sendable {
     /// The stack's Redis, for its statistics.
     let redis: RedisClient
 
-    private init(server: ManagedProcess, directory: String, natsPort: Int, redisPort: Int, httpPort: Int, grpcPort: Int,
-                 metricsPort: Int) {
+    private init(
+        server: ManagedProcess, directory: String, natsPort: Int, redisPort: Int, httpPort: Int, grpcPort: Int,
+        metricsPort: Int
+    ) {
         self.server = server
         self.directory = directory
         self.natsPort = natsPort
@@ -198,7 +205,8 @@ final class BenchStack: Sendable {
             name: "coretex-server", executable: binary,
             arguments: ["dev", "--state-dir", "\(directory)/state", "--nats-port", "\(nats)", "--redis-port", "\(redis)"],
             environment: env, logFile: "\(directory)/coretex.log")
-        let stack = BenchStack(server: server, directory: directory, natsPort: nats, redisPort: redis, httpPort: http, grpcPort: grpc, metricsPort: metrics)
+        let stack = BenchStack(
+            server: server, directory: directory, natsPort: nats, redisPort: redis, httpPort: http, grpcPort: grpc, metricsPort: metrics)
         for _ in 0..<300 {
             if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(http)/api/v1/workers")!),
                 String(decoding: data, as: UTF8.self).contains("worker-echo")
@@ -222,7 +230,9 @@ final class BenchStack: Sendable {
         return try await connection.submit()
     }
 
-    func withGRPC<T: Sendable>(_ body: @Sendable (Coretex_V1_CoretexApi.Client<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+    func withGRPC<T: Sendable>(_ body: @Sendable (Coretex_V1_CoretexApi.Client<HTTP2ClientTransport.Posix>) async throws -> T) async throws
+        -> T
+    {
         try await withGRPCClient(
             transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext)
         ) { client in
@@ -239,7 +249,7 @@ final class BenchStack: Sendable {
 
     /// Redis's own time per EVALSHA since the last `CONFIG RESETSTAT` (`INFO commandstats`).
     func redisMicrosPerScript() async throws -> Double? {
-        let info = try await redis.command("INFO", "commandstats").text ?? ""
+        let info = try await RedisStats(redis: redis).commandStats()
         let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_evalsha:") } ?? ""
         let field = line.split(separator: ",").first { $0.hasPrefix("usec_per_call=") }
         return field.flatMap { Double($0.dropFirst("usec_per_call=".count)) }

@@ -16,7 +16,8 @@ struct CPUAccount {
         }
         var list: [(String, Int32)] = [("coretex-server", server)]
         for pid in children.sorted() {
-            let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+            let name =
+                (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? "pid \(pid)"
             list.append((name, pid))
         }
@@ -50,7 +51,9 @@ struct CPUAccount {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let budget = Double(cores) * 1e6 / Self.targetJobsPerSecond
         let stack = (after[0] - before[0]) / Double(jobs) * 1e6
-        print(String(format: "  %.0f jobs/s on %d cores leaves %.0f µs per job for all of them; all but coretex-server used %.0f µs",
-                     Self.targetJobsPerSecond, cores, budget, total - stack))
+        print(
+            String(
+                format: "  %.0f jobs/s on %d cores leaves %.0f µs per job for all of them; all but coretex-server used %.0f µs",
+                Self.targetJobsPerSecond, cores, budget, total - stack))
     }
 }

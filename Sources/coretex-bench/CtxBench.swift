@@ -6,8 +6,10 @@ import Foundation
 /// `ctx stream` keeps up with a fast bus.
 enum CtxBench {
     static func run(ctx: String, stack: BenchStack, jobID: String) async throws {
-        let env = ["CTX_GATEWAY": "http://127.0.0.1:\(stack.httpPort)", "CTX_CONFIG": "/nonexistent/ctx.yaml", "NO_COLOR": "1",
-                   "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        let env = [
+            "CTX_GATEWAY": "http://127.0.0.1:\(stack.httpPort)", "CTX_CONFIG": "/nonexistent/ctx.yaml", "NO_COLOR": "1",
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+        ]
         print("\nctx start-up (wall time of the whole process, 30 runs each)")
         for args in [["version"], ["job", "get", jobID]] {
             var times: [Double] = []
@@ -21,8 +23,9 @@ enum CtxBench {
         let events = 25_000, rate = 5_000
         let output = stack.directory + "/stream.jsonl", errors = stack.directory + "/stream.err"
         var pid: pid_t = 0
-        let started = try spawn(ctx, ["stream", "--kind", "result", "-o", "jsonl", "--count", String(events + 1)],
-                                env: env, stdout: output, stderr: errors, pid: &pid)
+        let started = try spawn(
+            ctx, ["stream", "--kind", "result", "-o", "jsonl", "--count", String(events + 1)],
+            env: env, stdout: output, stderr: errors, pid: &pid)
         _ = started
         let bus = try await NATSBus.connect(url: stack.natsURL, logger: .init(label: "bench"))
         // Wait until the tail is connected: it prints the first probe it receives.
@@ -60,8 +63,10 @@ enum CtxBench {
         let received = lineCount(output) - linesBefore
         let gaps = ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains("missed") }
         print("\nctx stream at \(rate) events/s for \(events / rate) s")
-        print(String(format: "  printed %d of %d events; published in %.2f s, drained %.2f s later; %d gap notices",
-                     received, events, seconds(published), seconds(lag), gaps.count))
+        print(
+            String(
+                format: "  printed %d of %d events; published in %.2f s, drained %.2f s later; %d gap notices",
+                received, events, seconds(published), seconds(lag), gaps.count))
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
@@ -83,7 +88,9 @@ enum CtxBench {
     }
 
     @discardableResult
-    static func spawn(_ path: String, _ args: [String], env: [String: String], stdout: String, stderr: String, pid: inout pid_t) throws -> Bool {
+    static func spawn(_ path: String, _ args: [String], env: [String: String], stdout: String, stderr: String, pid: inout pid_t) throws
+        -> Bool
+    {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -20,15 +20,19 @@ enum FloorBench {
         let redisTrip = try await redisRoundTrip(stack.redis)
         let busHop = try await busHop(url: stack.natsURL)
         guard let scriptMicros else {
-            print(String(format: "  Redis round trip p50 %.0f µs, bus hop p50 %.0f µs (no script timings from Redis)",
-                         redisTrip, busHop))
+            print(
+                String(
+                    format: "  Redis round trip p50 %.0f µs, bus hop p50 %.0f µs (no script timings from Redis)",
+                    redisTrip, busHop))
             return
         }
         let floor = 4 * redisTrip + 3 * scriptMicros + 3 * busHop
-        print(String(format: """
-              floor of that path with no Coretex work (p50s): 4 Redis round trips × %.0f µs \
-            + 3 transition scripts × %.0f µs in Redis + 3 bus hops × %.0f µs = %.2f ms, before the HTTP request
-            """, redisTrip, scriptMicros, busHop, floor / 1000))
+        print(
+            String(
+                format: """
+                      floor of that path with no Coretex work (p50s): 4 Redis round trips × %.0f µs \
+                    + 3 transition scripts × %.0f µs in Redis + 3 bus hops × %.0f µs = %.2f ms, before the HTTP request
+                    """, redisTrip, scriptMicros, busHop, floor / 1000))
     }
 
     /// p50 of a PING through `RedisClient`, in µs.

@@ -33,9 +33,10 @@ final class SubmitConnection: Sendable {
         let handler = try await channel.eventLoop.submit {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ResponseHandler.self), eventLoop: channel.eventLoop)
         }.get()
-        let request = ByteBuffer(string:
-            "POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
-            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        let request = ByteBuffer(
+            string:
+                "POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
         return SubmitConnection(channel: channel, handler: handler, request: request)
     }
 
@@ -126,7 +127,7 @@ private final class ResponseHandler: ChannelInboundHandler {
             let body = UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyStart + length])
             let ok = bytes.count > 9 && bytes[9] == UInt8(ascii: "2")
             if ok, let key = Self.find(Self.jobIDKey, in: body, from: 0),
-               let close = body[(key + Self.jobIDKey.count)...].firstIndex(of: UInt8(ascii: "\""))
+                let close = body[(key + Self.jobIDKey.count)...].firstIndex(of: UInt8(ascii: "\""))
             {
                 return (bodyStart + length, .success(String(decoding: body[(key + Self.jobIDKey.count)..<close], as: UTF8.self)))
             }

@@ -58,8 +58,9 @@ final class FakeOllama: Sendable {
             let list = (body as? [[String: Any]]) ?? []
             self.rules.withLock {
                 $0 = list.map {
-                    Rule(contains: $0["contains"] as? String ?? "", response: $0["response"] as? String ?? "",
-                         status: $0["status"] as? Int ?? 200, delayMs: $0["delay_ms"] as? Int ?? 0)
+                    Rule(
+                        contains: $0["contains"] as? String ?? "", response: $0["response"] as? String ?? "",
+                        status: $0["status"] as? Int ?? 200, delayMs: $0["delay_ms"] as? Int ?? 0)
                 }
             }
             return Response(status: .noContent)
@@ -134,8 +135,9 @@ final class FakeOllama: Sendable {
         if words.isEmpty { words = [""] }
         var lines = words.map { ndjson(chunk($0, model: model, chat: chat, done: false)) }
         lines.append(ndjson(chunk("", model: model, chat: chat, done: true)))
-        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"],
-                        body: .init(contentsOf: lines.map { ByteBuffer(string: $0) }))
+        return Response(
+            status: .ok, headers: [.contentType: "application/x-ndjson"],
+            body: .init(contentsOf: lines.map { ByteBuffer(string: $0) }))
     }
 
     private func object(_ request: Request, _ context: BasicRequestContext) async throws -> Any? {

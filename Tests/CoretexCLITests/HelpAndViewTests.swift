@@ -1,9 +1,10 @@
 import ArgumentParser
-@testable import CoretexCLI
 import CoretexClient
 import CoretexProtocol
 import Foundation
 import Testing
+
+@testable import CoretexCLI
 
 @Suite struct HelpAndViewTests {
     /// The help texts are part of the interface: a change shows up as a golden-file diff.
@@ -16,10 +17,12 @@ import Testing
     }
 
     @Test func endpointPrecedenceIsFlagThenEnvironmentThenContext() throws {
-        let file = ContextFile(currentContext: "prod", contexts: [
-            "prod": .init(gateway: "https://prod.example", apiKey: "ctx-key", tenant: "acme"),
-            "dev": .init(gateway: "127.0.0.1:9000/"),
-        ])
+        let file = ContextFile(
+            currentContext: "prod",
+            contexts: [
+                "prod": .init(gateway: "https://prod.example", apiKey: "ctx-key", tenant: "acme"),
+                "dev": .init(gateway: "127.0.0.1:9000/"),
+            ])
         let fromContext = try file.endpoint(gateway: nil, apiKey: nil, tenant: nil, context: nil, environment: [:])
         #expect(fromContext == GatewayEndpoint(url: "https://prod.example", apiKey: "ctx-key", tenant: "acme"))
         let env = ["CTX_GATEWAY": "http://env:1", "CORETEX_API_KEY": "env-key"]
@@ -29,8 +32,12 @@ import Testing
         #expect(fromFlags == GatewayEndpoint(url: "http://flag:2", apiKey: "flag-key", tenant: "t"))
         let named = try file.endpoint(gateway: nil, apiKey: nil, tenant: nil, context: "dev", environment: [:])
         #expect(named.url == "http://127.0.0.1:9000" && named.apiKey == nil)
-        #expect(throws: ContextFileError.self) { try file.endpoint(gateway: nil, apiKey: nil, tenant: nil, context: "nope", environment: [:]) }
-        #expect(try ContextFile().endpoint(gateway: nil, apiKey: nil, tenant: nil, context: nil, environment: [:]).url == GatewayEndpoint.defaultURL)
+        #expect(throws: ContextFileError.self) {
+            try file.endpoint(gateway: nil, apiKey: nil, tenant: nil, context: "nope", environment: [:])
+        }
+        #expect(
+            try ContextFile().endpoint(gateway: nil, apiKey: nil, tenant: nil, context: nil, environment: [:]).url
+                == GatewayEndpoint.defaultURL)
     }
 
     @Test func streamURLCarriesFiltersAndKey() {
@@ -53,8 +60,10 @@ import Testing
             if let parent { r.labels = ["parent_job_id": parent] }
             return r
         }
-        let records = [job("child-b", 104, 108, parent: "root"), job("root", 100, 110), job("child-a", 101, 103, parent: "root"),
-                       job("orphan", 105, 106, parent: "elsewhere")]
+        let records = [
+            job("child-b", 104, 108, parent: "root"), job("root", 100, 110), job("child-a", 101, 103, parent: "root"),
+            job("orphan", 105, 106, parent: "elsewhere"),
+        ]
         let lines = TraceView.lines("t1", records, style: Style(enabled: false), barWidth: 10)
         Golden.check(lines.joined(separator: "\n"), "trace-tree")
         #expect(lines[1].hasPrefix("|- root"))
@@ -79,10 +88,12 @@ import Testing
     }
 
     @Test func conversationTurns() {
-        let wrapper = JSONValue.object(["items": .array([
-            .object(["role": .string("user"), "content": .string("a\nb")]), .string("not a turn"),
-            .object(["role": .string("assistant"), "content": .string("c")]),
-        ])])
+        let wrapper = JSONValue.object([
+            "items": .array([
+                .object(["role": .string("user"), "content": .string("a\nb")]), .string("not a turn"),
+                .object(["role": .string("assistant"), "content": .string("c")]),
+            ])
+        ])
         let turns = Conversation.turns(wrapper)!
         #expect(turns.map(\.role) == ["user", "assistant"])
         #expect(Conversation.lines(turns, style: Style(enabled: false)) == ["user:", "  a", "  b", "assistant:", "  c"])

@@ -1,7 +1,8 @@
-@testable import CoretexCLI
 import CoretexProtocol
 import Foundation
 import Testing
+
+@testable import CoretexCLI
 
 @Suite struct OutputTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -106,7 +107,8 @@ import Testing
     }
 
     @Test func labelsParse()
- throws {
+        throws
+    {
         #expect(try LabelList.parse(["a=1", "b=x=y", "c="]) == ["a": "1", "b": "x=y", "c": ""])
         #expect(throws: (any Error).self) { try LabelList.parse(["nokey"]) }
         #expect(throws: (any Error).self) { try LabelList.parse(["=v"]) }

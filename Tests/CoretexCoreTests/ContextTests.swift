@@ -25,7 +25,9 @@ import Testing
     }
 
     @Test func dropsTheOldestMessagesFirst() {
-        let messages: [ChatMessage] = [.user(String(repeating: "a", count: 40)), .assistant(String(repeating: "b", count: 40)), .user("now")]
+        let messages: [ChatMessage] = [
+            .user(String(repeating: "a", count: 40)), .assistant(String(repeating: "b", count: 40)), .user("now"),
+        ]
         #expect(TokenBudget.fit(messages, budget: 100) == messages)
         #expect(TokenBudget.fit(messages, budget: 15) == Array(messages.suffix(2)))
         #expect(TokenBudget.fit(messages, budget: 0) == messages)  // no limit

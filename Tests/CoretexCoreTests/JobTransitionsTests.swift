@@ -72,9 +72,10 @@ import Testing
     }
 
     @Test func stateNamesAreTheContractStrings() {
-        #expect(JobState.allCases.map(\.rawValue) == [
-            "PENDING", "SCHEDULED", "DISPATCHED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMEOUT", "DENIED",
-        ])
+        #expect(
+            JobState.allCases.map(\.rawValue) == [
+                "PENDING", "SCHEDULED", "DISPATCHED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMEOUT", "DENIED",
+            ])
         #expect(JobState.succeeded.status.name == "JOB_STATUS_SUCCEEDED")
         #expect(JobState.running.indexName == "running")
     }

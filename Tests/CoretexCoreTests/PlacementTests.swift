@@ -4,8 +4,10 @@ import Testing
 @Suite struct PlacementTests {
     let placement = Placement(pools: PoolRouting(topics: ["job.echo": "echo", "job.chat.simple": "chat-simple"]))
 
-    func worker(_ id: String, pool: String = "echo", active: Int = 0, max: Int = 4, cpu: Double = 0,
-                labels: [String: String] = [:]) -> WorkerSnapshot {
+    func worker(
+        _ id: String, pool: String = "echo", active: Int = 0, max: Int = 4, cpu: Double = 0,
+        labels: [String: String] = [:]
+    ) -> WorkerSnapshot {
         WorkerSnapshot(workerID: id, pool: pool, activeJobs: active, maxParallelJobs: max, cpuLoad: cpu, labels: labels)
     }
 
@@ -15,8 +17,9 @@ import Testing
     }
 
     @Test func loadBreaksTiesAndThenTheIdDoes() {
-        #expect(placement.choose(topic: "job.echo", labels: [:], workers: [worker("w2", cpu: 10), worker("w1", cpu: 20)])
-            == .success("w2"))
+        #expect(
+            placement.choose(topic: "job.echo", labels: [:], workers: [worker("w2", cpu: 10), worker("w1", cpu: 20)])
+                == .success("w2"))
         #expect(placement.choose(topic: "job.echo", labels: [:], workers: [worker("wb"), worker("wa")]) == .success("wa"))
     }
 
@@ -42,8 +45,10 @@ import Testing
     }
 
     @Test func bookkeepingLabelsNeverConstrain() {
-        let labels = ["workflow_id": "wf", "run_id": "r", "step_id": "s", "node_id": "n", "worker_id": "x",
-                      "retry": "true", "dlq_entry": "j", "retry_of_job": "j"]
+        let labels = [
+            "workflow_id": "wf", "run_id": "r", "step_id": "s", "node_id": "n", "worker_id": "x",
+            "retry": "true", "dlq_entry": "j", "retry_of_job": "j",
+        ]
         #expect(placement.choose(topic: "job.echo", labels: labels, workers: [worker("w1")]) == .success("w1"))
     }
 
@@ -63,8 +68,9 @@ import Testing
     }
 
     @Test func hotWorkersAreUsedOnlyWhenNoCoolOneHasRoom() {
-        #expect(placement.choose(topic: "job.echo", labels: [:], workers: [worker("w1", cpu: 95), worker("w2", active: 3)])
-            == .success("w2"))
+        #expect(
+            placement.choose(topic: "job.echo", labels: [:], workers: [worker("w1", cpu: 95), worker("w2", active: 3)])
+                == .success("w2"))
         #expect(placement.choose(topic: "job.echo", labels: [:], workers: [worker("w1", cpu: 95)]) == .success("w1"))
     }
 

@@ -244,8 +244,10 @@ import Testing
     }
 
     @Test func codeVersusEverythingElse() {
-        for language in ["go", "typescript", "javascript", "python", "rust", "java", "csharp", "ruby", "php",
-                         "c", "cpp", "shell", "swift", "kotlin", "sql"] {
+        for language in [
+            "go", "typescript", "javascript", "python", "rust", "java", "csharp", "ruby", "php",
+            "c", "cpp", "shell", "swift", "kotlin", "sql",
+        ] {
             #expect(Language.isCode(language), "\(language)")
         }
         for language in ["json", "yaml", "toml", "markdown", "makefile", "dockerfile", "unknown"] {
@@ -284,8 +286,9 @@ import Testing
 
     @Test func priorityPathsComeFirstInTheirOrderUnknownAndRepeatsDropped() {
         let files = [file("big.go", bytes: 900), file("a.go", bytes: 10), file("b.go", bytes: 20), file("c.go", bytes: 30)]
-        let plan = Partition.plan(files, maxFiles: 0, batchSize: 0, maxBatches: 0,
-                                  priority: ["a.go", "nope.go", "c.go", "a.go"])
+        let plan = Partition.plan(
+            files, maxFiles: 0, batchSize: 0, maxBatches: 0,
+            priority: ["a.go", "nope.go", "c.go", "a.go"])
         #expect(paths(plan) == [["a.go", "c.go", "big.go", "b.go"]])
     }
 
@@ -304,11 +307,12 @@ import Testing
         // f0 has the highest score, f9 the lowest.
         let files = (0..<10).map { file("f\($0).go", bytes: 100 - $0) }
         let byFiles = Partition.plan(files, maxFiles: 5, batchSize: 2, maxBatches: 10)
-        #expect(byFiles.batches == [
-            Batch(batch_id: "batch-1", files: ["f0.go", "f1.go"]),
-            Batch(batch_id: "batch-2", files: ["f2.go", "f3.go"]),
-            Batch(batch_id: "batch-3", files: ["f4.go"]),
-        ])
+        #expect(
+            byFiles.batches == [
+                Batch(batch_id: "batch-1", files: ["f0.go", "f1.go"]),
+                Batch(batch_id: "batch-2", files: ["f2.go", "f3.go"]),
+                Batch(batch_id: "batch-3", files: ["f4.go"]),
+            ])
         #expect(byFiles.skipped == ["f5.go", "f6.go", "f7.go", "f8.go", "f9.go"])
 
         let byBatches = Partition.plan(files, maxFiles: 100, batchSize: 3, maxBatches: 2)
@@ -342,13 +346,15 @@ import Testing
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let plan = PartitionPlan(batches: [Batch(batch_id: "batch-1", files: ["a.go"])], skipped: ["b.go"])
-        #expect(String(decoding: try encoder.encode(plan), as: UTF8.self)
-            == #"{"batches":[{"batch_id":"batch-1","files":["a.go"]}],"skipped":["b.go"]}"#)
+        #expect(
+            String(decoding: try encoder.encode(plan), as: UTF8.self)
+                == #"{"batches":[{"batch_id":"batch-1","files":["a.go"]}],"skipped":["b.go"]}"#)
         #expect(try JSONDecoder().decode(PartitionPlan.self, from: encoder.encode(plan)) == plan)
 
         let file = RepoFile(path: "a.go", language: "go", bytes: 3, loc: 1, hash: "abc")
-        #expect(String(decoding: try encoder.encode(file), as: UTF8.self)
-            == #"{"bytes":3,"hash":"abc","language":"go","loc":1,"path":"a.go"}"#)
+        #expect(
+            String(decoding: try encoder.encode(file), as: UTF8.self)
+                == #"{"bytes":3,"hash":"abc","language":"go","loc":1,"path":"a.go"}"#)
         let decoded = try JSONDecoder().decode(RepoFile.self, from: Data(#"{"path":"b.py","language":"python","bytes":9,"loc":2}"#.utf8))
         #expect(decoded == RepoFile(path: "b.py", language: "python", bytes: 9, loc: 2))
     }

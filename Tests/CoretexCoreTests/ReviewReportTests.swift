@@ -8,17 +8,23 @@ import Testing
     typealias Tests = ReviewReport.Tests
 
     func finding(_ rule: String, _ severity: String, _ path: String, _ line: Int, snippet: String = "x") -> SastFinding {
-        SastFinding(rule: rule, severity: severity, message: "\(rule) message", file_path: path, line: line,
-                    column: 1, snippet: snippet)
+        SastFinding(
+            rule: rule, severity: severity, message: "\(rule) message", file_path: path, line: line,
+            column: 1, snippet: snippet)
     }
 
     @Test func cleanRepository() {
         let report = ReviewReport.build(
             repository: "acme/api", branch: "main", commit: "abc1234", sast: [],
-            files: [FileReview(file_path: "main.go", language: "go", patch_type: "none",
-                               explanation: "Looks fine.")],
-            lintSkipped: [], tests: Tests(ran: true, command: "go test ./...", exit_code: 0, passed: true,
-                                          output_tail: "ok  \tacme/api\t0.01s\n"),
+            files: [
+                FileReview(
+                    file_path: "main.go", language: "go", patch_type: "none",
+                    explanation: "Looks fine.")
+            ],
+            lintSkipped: [],
+            tests: Tests(
+                ran: true, command: "go test ./...", exit_code: 0, passed: true,
+                output_tail: "ok  \tacme/api\t0.01s\n"),
             notes: [])
 
         #expect(report.summary == "Reviewed 1 file. SAST findings: 0 (high=0, medium=0, low=0). Tests passed.")
@@ -26,46 +32,47 @@ import Testing
         #expect(report.action_required == false)
         #expect(report.sast_counts == ReviewReport.Counts(high: 0, medium: 0, low: 0, total: 0))
         #expect(report.files.map(\.severity) == ["low"])
-        #expect(report.markdown == """
-            # Code review: acme/api
+        #expect(
+            report.markdown == """
+                # Code review: acme/api
 
-            Branch: `main` · Commit: `abc1234`
+                Branch: `main` · Commit: `abc1234`
 
-            **Summary:** Reviewed 1 file. SAST findings: 0 (high=0, medium=0, low=0). Tests passed.
+                **Summary:** Reviewed 1 file. SAST findings: 0 (high=0, medium=0, low=0). Tests passed.
 
-            **Decision:** No blocking issues; safe to proceed after review.
+                **Decision:** No blocking issues; safe to proceed after review.
 
-            **Action required:** no
+                **Action required:** no
 
-            ## Findings by severity
+                ## Findings by severity
 
-            No SAST findings.
+                No SAST findings.
 
-            ## Files
+                ## Files
 
-            ### `main.go`
+                ### `main.go`
 
-            - Severity: low
-            - Language: go
-            - Patch: none
+                - Severity: low
+                - Language: go
+                - Patch: none
 
-            Looks fine.
+                Looks fine.
 
-            Lint: no findings.
+                Lint: no findings.
 
-            ## Tests
+                ## Tests
 
-            - Command: `go test ./...`
-            - Exit code: 0
-            - Result: passed
+                - Command: `go test ./...`
+                - Exit code: 0
+                - Result: passed
 
-            Output (last 4 KiB):
+                Output (last 4 KiB):
 
-            ```text
-            ok  \tacme/api\t0.01s
-            ```
+                ```text
+                ok  \tacme/api\t0.01s
+                ```
 
-            """)
+                """)
     }
 
     @Test func highSastFindingAndFailingTests() throws {
@@ -80,13 +87,15 @@ import Testing
             ],
             files: [
                 FileReview(file_path: "web/hash.js", language: "javascript", patch: "", explanation: "Use sha256."),
-                FileReview(file_path: "app/config.py", language: "python", patch_type: "unified_diff", patch_applies: true,
-                           patch: patch, explanation: "Read the key from the environment."),
+                FileReview(
+                    file_path: "app/config.py", language: "python", patch_type: "unified_diff", patch_applies: true,
+                    patch: patch, explanation: "Read the key from the environment."),
                 FileReview(file_path: "app/util.py", language: "python", error: "model timed out"),
             ],
             lintSkipped: ["shellcheck not installed: 2 shell files not linted"],
-            tests: Tests(ran: true, command: "pytest -q", exit_code: 1, passed: false,
-                         output_tail: "FAILED test_calc.py::test_add\n1 failed, 3 passed\n"),
+            tests: Tests(
+                ran: true, command: "pytest -q", exit_code: 1, passed: false,
+                output_tail: "FAILED test_calc.py::test_add\n1 failed, 3 passed\n"),
             notes: ["skipped assets/logo.png: binary"])
 
         #expect(report.summary == "Reviewed 3 files (review failed for 1). SAST findings: 4 (high=2, medium=1, low=1). Tests failed.")
@@ -94,59 +103,67 @@ import Testing
         #expect(report.action_required)
         #expect(report.sast_counts == ReviewReport.Counts(high: 2, medium: 1, low: 1, total: 4))
         // High first, then path and line.
-        #expect(report.sast.map { "\($0.severity) \($0.file_path):\($0.line)" } == [
-            "high app/calc.py:9", "high app/config.py:1", "medium web/hash.js:3", "low app/calc.py:2",
-        ])
-        #expect(report.files.map { "\($0.file_path)=\($0.severity)" } == [
-            "app/config.py=high", "app/util.py=low", "web/hash.js=medium",
-        ])
+        #expect(
+            report.sast.map { "\($0.severity) \($0.file_path):\($0.line)" } == [
+                "high app/calc.py:9", "high app/config.py:1", "medium web/hash.js:3", "low app/calc.py:2",
+            ])
+        #expect(
+            report.files.map { "\($0.file_path)=\($0.severity)" } == [
+                "app/config.py=high", "app/util.py=low", "web/hash.js=medium",
+            ])
 
         let md = report.markdown
         #expect(md.hasPrefix("# Code review: acme/web\n\n**Summary:** Reviewed 3 files"))
         #expect(md.contains("**Action required:** yes"))
-        #expect(md.contains("""
-            ## Findings by severity
+        #expect(
+            md.contains(
+                """
+                ## Findings by severity
 
-            | Severity | Rule | Location | Message | Snippet |
-            | --- | --- | --- | --- | --- |
-            | high | `injection.python-eval` | `app/calc.py:9` | injection.python-eval message | `x` |
-            | high | `secret.aws-access-key` | `app/config.py:1` | secret.aws-access-key message | `KEY = "AKIA****************"` |
-            | medium | `crypto.js-weak-hash` | `web/hash.js:3` | crypto.js-weak-hash message | `x` |
-            | low | `team.style` | `app/calc.py:2` | team.style message | `x` |
-            """))
-        #expect(md.contains("""
-            ### `app/config.py`
+                | Severity | Rule | Location | Message | Snippet |
+                | --- | --- | --- | --- | --- |
+                | high | `injection.python-eval` | `app/calc.py:9` | injection.python-eval message | `x` |
+                | high | `secret.aws-access-key` | `app/config.py:1` | secret.aws-access-key message | `KEY = "AKIA****************"` |
+                | medium | `crypto.js-weak-hash` | `web/hash.js:3` | crypto.js-weak-hash message | `x` |
+                | low | `team.style` | `app/calc.py:2` | team.style message | `x` |
+                """))
+        #expect(
+            md.contains(
+                """
+                ### `app/config.py`
 
-            - Severity: high
-            - Language: python
-            - Patch: applies
+                - Severity: high
+                - Language: python
+                - Patch: applies
 
-            Read the key from the environment.
+                Read the key from the environment.
 
-            ```diff
-            --- a/app/config.py
-            +++ b/app/config.py
-            @@ -1 +1 @@
-            -KEY = "AKIA****"
-            +KEY = os.environ["KEY"]
-            ```
-            """))
+                ```diff
+                --- a/app/config.py
+                +++ b/app/config.py
+                @@ -1 +1 @@
+                -KEY = "AKIA****"
+                +KEY = os.environ["KEY"]
+                ```
+                """))
         #expect(md.contains("- Review failed: model timed out"))
         #expect(md.contains("## Lint not run\n\n- shellcheck not installed: 2 shell files not linted\n"))
-        #expect(md.contains("""
-            ## Tests
+        #expect(
+            md.contains(
+                """
+                ## Tests
 
-            - Command: `pytest -q`
-            - Exit code: 1
-            - Result: failed
+                - Command: `pytest -q`
+                - Exit code: 1
+                - Result: failed
 
-            Output (last 4 KiB):
+                Output (last 4 KiB):
 
-            ```text
-            FAILED test_calc.py::test_add
-            1 failed, 3 passed
-            ```
-            """))
+                ```text
+                FAILED test_calc.py::test_add
+                1 failed, 3 passed
+                ```
+                """))
         #expect(md.hasSuffix("## Notes\n\n- skipped assets/logo.png: binary\n"))
         // Sections come in a fixed order.
         let order = ["## Findings by severity", "## Files", "## Lint not run", "## Tests", "## Notes"]
@@ -195,17 +212,20 @@ import Testing
     }
 
     @Test func fileSeverityFromLintAndFromTheReviewItself() {
-        let lintError = LintFinding(file_path: "s.sh", line: 4, column: 7, rule: "SC2086", severity: "error",
-                                    message: "Double quote to prevent globbing | splitting", tool: "shellcheck")
-        let lintWarning = LintFinding(file_path: "s.sh", line: 2, rule: "SC2034", severity: "warning",
-                                      message: "unused", tool: "shellcheck")
+        let lintError = LintFinding(
+            file_path: "s.sh", line: 4, column: 7, rule: "SC2086", severity: "error",
+            message: "Double quote to prevent globbing | splitting", tool: "shellcheck")
+        let lintWarning = LintFinding(
+            file_path: "s.sh", line: 2, rule: "SC2034", severity: "warning",
+            message: "unused", tool: "shellcheck")
         let report = ReviewReport.build(
             repository: "r", branch: nil, commit: nil, sast: [],
             files: [
                 FileReview(file_path: "s.sh", language: "shell", lint: [lintError, lintWarning]),
                 FileReview(file_path: "w.sh", language: "shell", lint: [lintWarning]),
-                FileReview(file_path: "z.py", language: "python", severity: "high", patch_type: "unified_diff", patch_applies: true,
-                           patch: "--- a\n+++ b\n"),
+                FileReview(
+                    file_path: "z.py", language: "python", severity: "high", patch_type: "unified_diff", patch_applies: true,
+                    patch: "--- a\n+++ b\n"),
             ],
             lintSkipped: [], tests: nil, notes: [])
         #expect(report.files.map(\.severity) == ["medium", "low", "high"])
@@ -232,8 +252,11 @@ import Testing
         let report = ReviewReport.build(
             repository: "r", branch: nil, commit: nil,
             sast: [finding("r", "low", "README.md", 1, snippet: "run `eval x`")],
-            files: [FileReview(file_path: "README.md", language: "markdown", patch_type: "unified_diff", patch_applies: false,
-                               patch: "+```sh\n+eval x\n+```\n")],
+            files: [
+                FileReview(
+                    file_path: "README.md", language: "markdown", patch_type: "unified_diff", patch_applies: false,
+                    patch: "+```sh\n+eval x\n+```\n")
+            ],
             lintSkipped: [], tests: nil, notes: [])
         #expect(report.markdown.contains("| low | `r` | `README.md:1` | r message | `` run `eval x` `` |"))
         #expect(report.markdown.contains("- Patch: does not apply"))
@@ -243,8 +266,11 @@ import Testing
     @Test func proseFromTheModelIsAdviceNotAPatch() {
         let report = ReviewReport.build(
             repository: "r", branch: nil, commit: nil, sast: [],
-            files: [FileReview(file_path: "a.py", language: "python", severity: "high", patch_type: "text",
-                               patch: "Consider validating input.")],
+            files: [
+                FileReview(
+                    file_path: "a.py", language: "python", severity: "high", patch_type: "text",
+                    patch: "Consider validating input.")
+            ],
             lintSkipped: [], tests: nil, notes: [])
         #expect(report.decision == "Review 1 high-severity file")
         #expect(report.action_required)
@@ -255,10 +281,12 @@ import Testing
     @Test func deterministicAndRoundTripsThroughJSON() throws {
         let sast = [finding("b", "high", "x.py", 2), finding("a", "high", "x.py", 2), finding("c", "low", "a.py", 1)]
         let files = [FileReview(file_path: "x.py", language: "python"), FileReview(file_path: "a.py", language: "python")]
-        let one = ReviewReport.build(repository: "r", branch: "b", commit: "c", sast: sast, files: files,
-                                     lintSkipped: [], tests: nil, notes: ["n"])
-        let two = ReviewReport.build(repository: "r", branch: "b", commit: "c", sast: sast.reversed(),
-                                     files: files.reversed(), lintSkipped: [], tests: nil, notes: ["n"])
+        let one = ReviewReport.build(
+            repository: "r", branch: "b", commit: "c", sast: sast, files: files,
+            lintSkipped: [], tests: nil, notes: ["n"])
+        let two = ReviewReport.build(
+            repository: "r", branch: "b", commit: "c", sast: sast.reversed(),
+            files: files.reversed(), lintSkipped: [], tests: nil, notes: ["n"])
         #expect(one == two)
         #expect(one.sast.map(\.rule) == ["a", "b", "c"])
         #expect(try one.json() == two.json())

@@ -2,16 +2,17 @@ import CoretexCore
 import Testing
 
 @Suite struct SafetyPolicyTests {
-    let policy = try! SafetyPolicy.parse(yaml: """
-        default_tenant: default
-        tenants:
-          default:
-            allow_topics: ["job.*"]
-            deny_topics: ["sys.*"]
-          acme:
-            allow_topics: ["job.chat.*"]
-            deny_topics: ["job.chat.secret"]
-        """)
+    let policy = try! SafetyPolicy.parse(
+        yaml: """
+            default_tenant: default
+            tenants:
+              default:
+                allow_topics: ["job.*"]
+                deny_topics: ["sys.*"]
+              acme:
+                allow_topics: ["job.chat.*"]
+                deny_topics: ["job.chat.secret"]
+            """)
 
     @Test func fixedChecksComeFirst() {
         #expect(SafetyPolicy.check(policy: nil, topic: "job.echo", tenant: "") == .deny("missing tenant"))
@@ -34,11 +35,13 @@ import Testing
 
     @Test func effectiveConfigNarrowsThePolicy() {
         let config = #"{"safety":{"denied_topics":["job.chat.*"]}}"#
-        #expect(policy.check(topic: "job.chat.simple", tenant: "default", effectiveConfig: config)
-            == .deny("topic 'job.chat.simple' denied by effective config"))
+        #expect(
+            policy.check(topic: "job.chat.simple", tenant: "default", effectiveConfig: config)
+                == .deny("topic 'job.chat.simple' denied by effective config"))
         let allowOnly = #"{"safety":{"allowed_topics":["job.echo"]}}"#
-        #expect(policy.check(topic: "job.code.llm", tenant: "default", effectiveConfig: allowOnly)
-            == .deny("topic 'job.code.llm' not allowed by effective config"))
+        #expect(
+            policy.check(topic: "job.code.llm", tenant: "default", effectiveConfig: allowOnly)
+                == .deny("topic 'job.code.llm' not allowed by effective config"))
         #expect(policy.check(topic: "job.echo", tenant: "default", effectiveConfig: "not json") == .allow)
     }
 

@@ -48,8 +48,9 @@ import Testing
         let original = "# Title\n```\ncode\n```\n"
         let answer = "```diff\n@@ -2,3 +2,3 @@\n ```\n-code\n+CODE\n ```\n```\n"
         #expect(UnifiedDiff.extract(from: answer) == "@@ -2,3 +2,3 @@\n ```\n-code\n+CODE\n ```\n")
-        #expect(PatchCheck.check(answer: answer, original: original, filePath: "README.md").patched
-            == "# Title\n```\nCODE\n```\n")
+        #expect(
+            PatchCheck.check(answer: answer, original: original, filePath: "README.md").patched
+                == "# Title\n```\nCODE\n```\n")
     }
 
     @Test func hunkIsFoundAtAnOffset() throws {
@@ -65,7 +66,8 @@ import Testing
 
     @Test func multipleHunksApplyInOrderAndCarryTheOffset() throws {
         let file = (1...10).map { "line \($0)\n" }.joined()
-        let diff = try UnifiedDiff.parse("""
+        let diff = try UnifiedDiff.parse(
+            """
             @@ -1,3 +1,3 @@
             -line 1
             +LINE 1
@@ -93,7 +95,8 @@ import Testing
     }
 
     @Test func noNewlineMarkersAreIgnored() throws {
-        let diff = try UnifiedDiff.parse("""
+        let diff = try UnifiedDiff.parse(
+            """
             @@ -1,2 +1,2 @@
              a
             -b
@@ -124,8 +127,9 @@ import Testing
         #expect(throws: DiffError.contextMismatch(hunk: 1, expectedLine: 2, expected: "b", found: nil)) {
             try pastEnd.apply(to: "a\n")
         }
-        #expect(DiffError.contextMismatch(hunk: 1, expectedLine: 2, expected: "b", found: nil).description
-            == "hunk 1 expects line 2 to be \"b\" but the file ends before it")
+        #expect(
+            DiffError.contextMismatch(hunk: 1, expectedLine: 2, expected: "b", found: nil).description
+                == "hunk 1 expects line 2 to be \"b\" but the file ends before it")
     }
 
     @Test func countsMustMatchTheHeader() {
@@ -135,8 +139,9 @@ import Testing
         #expect(throws: DiffError.countMismatch(hunk: 2, expectedOld: 1, expectedNew: 1, foundOld: 2, foundNew: 2)) {
             try UnifiedDiff.parse("@@ -1 +1 @@\n-a\n+A\n@@ -3 +3 @@\n c\n d\n")
         }
-        #expect(DiffError.countMismatch(hunk: 1, expectedOld: 3, expectedNew: 3, foundOld: 2, foundNew: 2).description
-            == "hunk 1 has 2 old and 2 new lines but its header says 3 and 3")
+        #expect(
+            DiffError.countMismatch(hunk: 1, expectedOld: 3, expectedNew: 3, foundOld: 2, foundNew: 2).description
+                == "hunk 1 has 2 old and 2 new lines but its header says 3 and 3")
     }
 
     @Test func malformedOrMissingHunksDoNotParse() {
@@ -193,8 +198,9 @@ import Testing
         let check = PatchCheck.check(answer: "```diff\n@@ lines 1-3 @@\n-b\n+B\n```", original: original, filePath: "x.swift")
         #expect(check.format == .text)
         #expect(check.applies == nil)
-        #expect(check.note == "the model's answer looks like a diff but does not parse: "
-            + "line 1 is not a valid hunk header: \"@@ lines 1-3 @@\" (expected \"@@ -a,b +c,d @@\")")
+        #expect(
+            check.note == "the model's answer looks like a diff but does not parse: "
+                + "line 1 is not a valid hunk header: \"@@ lines 1-3 @@\" (expected \"@@ -a,b +c,d @@\")")
     }
 
     @Test func diffThatAppliesReturnsThePatchedFile() {

@@ -125,7 +125,9 @@ func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
     }
 
     @Test func aFlatChildWithoutItsNestedCopyIsFoldedIntoTheParent() throws {
-        let run = try decode(WorkflowRun.self, #"""
+        let run = try decode(
+            WorkflowRun.self,
+            #"""
             {"id":"r","workflow_id":"w","status":"running","steps":{
               "fan":{"step_id":"fan","status":"running"},
               "fan[1]":{"step_id":"fan[1]","status":"succeeded"}}}

@@ -3,7 +3,8 @@ import CoretexProtocol
 import Testing
 
 @Suite struct WorkflowTemplateTests {
-    static let scope = json(#"""
+    static let scope = json(
+        #"""
         {"input":{"foo":"bar","n":1000000,"half":0.5,"flag":true,"obj":{"b":2,"a":[1,"x"]}},
          "steps":{"plan":{"output":{"response":"do it"}}}}
         """#)
@@ -48,14 +49,18 @@ import Testing
     }
 
     @Test func nestedStructuresAreWalkedAndOtherScalarsPassThrough() throws {
-        let template = json(#"""
+        let template = json(
+            #"""
             {"list":["${input.foo}", 3, null, {"deep":"${input.n}"}], "${input.foo}": false}
             """#)
         #expect(try render(template) == json(#"{"list":["bar",3,null,{"deep":1000000}],"${input.foo}":false}"#))
     }
 
     @Test func unterminatedExpressionIsAnError() {
-        #expect(throws: TemplateError(field: "", message: "unterminated template expression (missing '}')", column: 7, text: "hello ${input.foo")) {
+        #expect(
+            throws: TemplateError(
+                field: "", message: "unterminated template expression (missing '}')", column: 7, text: "hello ${input.foo")
+        ) {
             _ = try StepTemplate("hello ${input.foo")
         }
     }

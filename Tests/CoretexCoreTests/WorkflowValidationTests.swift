@@ -14,13 +14,17 @@ import Testing
     }
 
     @Test func aSoundDefinitionHasNoIssues() throws {
-        let wf = Workflow(id: "wf", timeoutSec: 60, steps: [
-            WorkflowStep(id: "plan-1", topic: "job.chat.simple", input: ["prompt": .string("hi ${input.name}")], outputPath: "out.plan"),
-            WorkflowStep(id: "gate", type: .approval, dependsOn: ["plan-1"]),
-            WorkflowStep(id: "fan", dependsOn: ["gate"], condition: "steps.plan-1.output.ok == true", forEach: "input.items",
-                         maxParallel: 2, retry: RetryPolicy(maxRetries: 2, initialBackoffSec: 1, multiplier: 1), timeoutSec: 30),
-            WorkflowStep(id: "default_topic", type: StepType("")),
-        ])
+        let wf = Workflow(
+            id: "wf", timeoutSec: 60,
+            steps: [
+                WorkflowStep(
+                    id: "plan-1", topic: "job.chat.simple", input: ["prompt": .string("hi ${input.name}")], outputPath: "out.plan"),
+                WorkflowStep(id: "gate", type: .approval, dependsOn: ["plan-1"]),
+                WorkflowStep(
+                    id: "fan", dependsOn: ["gate"], condition: "steps.plan-1.output.ok == true", forEach: "input.items",
+                    maxParallel: 2, retry: RetryPolicy(maxRetries: 2, initialBackoffSec: 1, multiplier: 1), timeoutSec: 30),
+                WorkflowStep(id: "default_topic", type: StepType("")),
+            ])
         #expect(WorkflowValidation.issues(in: wf, topicExists: Self.served.contains) == [])
         try WorkflowValidation.validate(wf, topicExists: Self.served.contains)
     }
@@ -57,8 +61,12 @@ import Testing
         let found = problems(step)
         #expect(found.count == 3)
         guard found.count == 3 else { return }
-        #expect(found[0] == .invalidExpression(field: "condition", ExpressionError("unexpected end of expression", column: 5, source: "a ==")))
-        #expect(found[1] == .invalidExpression(field: "for_each", ExpressionError("unknown function 'size' (known: length, first)", column: 1, source: "size(x)")))
+        #expect(
+            found[0] == .invalidExpression(field: "condition", ExpressionError("unexpected end of expression", column: 5, source: "a ==")))
+        #expect(
+            found[1]
+                == .invalidExpression(
+                    field: "for_each", ExpressionError("unknown function 'size' (known: length, first)", column: 1, source: "size(x)")))
         #expect(found[2].description == #"input.bad[0]: unterminated template expression (missing '}') at column 3 of "x ${oops""#)
         let issue = WorkflowValidation.Issue(stepID: "s", found[0])
         #expect(issue.description == "step \"s\": condition: unexpected end of expression at column 5 of `a ==`")
@@ -95,8 +103,12 @@ import Testing
 
     @Test func unknownStepTypesAndOutputPaths() {
         #expect(problems(WorkflowStep(id: "s", type: StepType("teleport"), topic: "job.echo")) == [.unknownStepType("teleport")])
-        #expect(problems(WorkflowStep(id: "s", topic: "job.echo", outputPath: "a..b")) == [.invalidOutputPath("\"a..b\" has an empty segment")])
-        #expect(problems(WorkflowStep(id: "s", topic: "job.echo", outputPath: "steps.x")) == [.invalidOutputPath("\"steps.x\" would overwrite context.steps")])
+        #expect(
+            problems(WorkflowStep(id: "s", topic: "job.echo", outputPath: "a..b")) == [.invalidOutputPath("\"a..b\" has an empty segment")])
+        #expect(
+            problems(WorkflowStep(id: "s", topic: "job.echo", outputPath: "steps.x")) == [
+                .invalidOutputPath("\"steps.x\" would overwrite context.steps")
+            ])
     }
 
     @Test func workflowIDsThatCollideWithIndexesAreRejected() {
@@ -106,7 +118,8 @@ import Testing
     }
 
     @Test func validateThrowsTheFirstIssue() {
-        let wf = Workflow(id: "wf", steps: [WorkflowStep(id: "b", topic: "job.echo", dependsOn: ["x"]), WorkflowStep(id: "a:1", topic: "job.echo")])
+        let wf = Workflow(
+            id: "wf", steps: [WorkflowStep(id: "b", topic: "job.echo", dependsOn: ["x"]), WorkflowStep(id: "a:1", topic: "job.echo")])
         #expect(throws: WorkflowValidation.Issue(stepID: "a:1", .invalidStepID("\"a:1\" contains ':'"))) {
             try WorkflowValidation.validate(wf, topicExists: Self.served.contains)
         }

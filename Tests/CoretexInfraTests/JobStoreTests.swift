@@ -63,8 +63,9 @@ import Testing
 
     @Test func aWorkerStartsAJobAndReadsItsContextInOneCall() async throws {
         try await withStore { store, _ throws in
-            try await store.create("j1", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil,
-                                   context: #"{"prompt":"hi"}"#)
+            try await store.create(
+                "j1", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil,
+                context: #"{"prompt":"hi"}"#)
             try await store.apply("j1", StateChange(path: [.scheduled, .dispatched]))
             let running = StateChange(to: .running, from: [.dispatched]).with("worker_id", "w1")
             let started = try await store.apply("j1", running, reading: "redis://ctx:j1")
@@ -93,7 +94,8 @@ import Testing
             try await store.create("j1", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil)
             try await store.putResult("j1", #"{"worker":"detail"}"#)
             var change = StateChange(to: .failed)
-            change.deadLetter = DLQEntry(jobID: "j1", topic: nil, status: "JOB_STATUS_FAILED", reason: "boom", createdAt: "2025-01-01T00:00:00Z")
+            change.deadLetter = DLQEntry(
+                jobID: "j1", topic: nil, status: "JOB_STATUS_FAILED", reason: "boom", createdAt: "2025-01-01T00:00:00Z")
             change.fallbackResult = #"{"synthetic":true}"#
             #expect(try await store.apply("j1", change).applied)
             #expect(try await store.apply("j1", change) == .unchanged)
@@ -124,8 +126,9 @@ import Testing
     @Test func everyKeyExpiresOrIsTrimmedByAnOwner() async throws {
         try await withStore { store, redis throws in
             for id in ["a", "b"] {
-                try await store.create(id, meta: [("topic", "job.echo")], traceID: "t-\(id)", deadlineUnix: 9_999_999_999,
-                                       context: "{}", submission: [0x0a, 0x00])
+                try await store.create(
+                    id, meta: [("topic", "job.echo")], traceID: "t-\(id)", deadlineUnix: 9_999_999_999,
+                    context: "{}", submission: [0x0a, 0x00])
                 try await store.apply(id, StateChange(path: [.scheduled, .dispatched]))
                 var change = StateChange(to: .failed).with("result_ptr", "redis://res:\(id)")
                 change.deadLetter = DLQEntry(jobID: id, topic: nil, status: "JOB_STATUS_FAILED", reason: "x", createdAt: "now")
@@ -148,8 +151,9 @@ import Testing
     @Test func submittedPacketsAreKeptWhilePending() async throws {
         try await withStore { store, redis throws in
             #expect(try await store.create("p", meta: [], traceID: nil, deadlineUnix: nil, context: nil, submission: [1, 2]).applied)
-            #expect(try await store.create("p", meta: [], traceID: nil, deadlineUnix: nil, context: nil, submission: [9])
-                == .unchanged, "a duplicate id")
+            #expect(
+                try await store.create("p", meta: [], traceID: nil, deadlineUnix: nil, context: nil, submission: [9])
+                    == .unchanged, "a duplicate id")
             #expect(try await store.submissions(["p", "q"]) == ["p": [1, 2]])
             let ttl = try await redis.command("TTL", JobKeys.submission("p")).int ?? -1
             #expect(ttl > 0 && ttl <= JobStore.submissionTTL)
@@ -191,7 +195,8 @@ import Testing
         try await withStore { store, _ throws in
             let now = Date()
             for i in 0..<50 {
-                try await store.create("j\(i)", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil, now: now)
+                try await store.create(
+                    "j\(i)", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil, submission: nil, now: now)
             }
             var seen: [String] = []
             var cursor: Int64?

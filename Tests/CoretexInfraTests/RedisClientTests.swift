@@ -63,8 +63,11 @@ import Testing
             let names = (0..<keys).map { "key:\($0)" }
             let args = (0..<(keys + 1)).map { "arg:\($0)" }
             let reply = try await redis.eval(counted, keys: names, args: args).array
-            #expect(reply == [.integer(keys), .integer(keys + 1), .string(Array((names.last ?? "").utf8)),
-                              .string(Array((args.last ?? "").utf8))])
+            #expect(
+                reply == [
+                    .integer(keys), .integer(keys + 1), .string(Array((names.last ?? "").utf8)),
+                    .string(Array((args.last ?? "").utf8)),
+                ])
         }
     }
 
@@ -73,8 +76,9 @@ import Testing
         let redis = RedisClient(url: servers.redisURL)
         defer { redis.close() }
         let script = RedisScript("return redis.call('INCR', KEYS[1])")
-        let (counted, after) = try await redis.eval(script, keys: ["n"], args: [], after: [["SET", "n", "41"]],
-                                                    then: [["GET", "n"], ["LPUSH", "n", "x"]])
+        let (counted, after) = try await redis.eval(
+            script, keys: ["n"], args: [], after: [["SET", "n", "41"]],
+            then: [["GET", "n"], ["LPUSH", "n", "x"]])
         #expect(counted == .integer(42))
         #expect(after.first?.text == "42")
         if case .error(let text) = after.last { #expect(text.contains("WRONGTYPE")) } else { Issue.record("expected an error reply") }

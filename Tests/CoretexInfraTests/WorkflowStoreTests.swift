@@ -73,7 +73,7 @@ import Testing
         let store = WorkflowStore(redis: redis)
         try await redis.command("SET", WorkflowKeys.runLock("r"), "someone-else", "EX", "30")
         await #expect(throws: WorkflowStoreError.busy("r")) {
-            try await store.withRunLock("r", wait: .milliseconds(100)) { }
+            try await store.withRunLock("r", wait: .milliseconds(100)) {}
         }
         // Someone else's lock is left alone.
         #expect(try await redis.command("GET", WorkflowKeys.runLock("r")).text == "someone-else")

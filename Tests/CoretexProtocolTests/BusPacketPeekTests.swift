@@ -1,8 +1,7 @@
+import CoretexProtocol
 import Foundation
 import SwiftProtobuf
 import Testing
-
-import CoretexProtocol
 
 /// The peek must agree with the decoder on every packet the decoder reads: listeners drop
 /// or keep packets on its word.
@@ -68,8 +67,10 @@ struct BusPacketPeekTests {
         let noID = Coretex_Agent_V1_BusPacket.result(withoutID, traceID: "", senderID: "").wireBytes
         // Oneof members with another wire type than their own are unknown fields: they change nothing.
         let wrongWireTypes: [UInt8] = [0x50, 0x00, 0x5A, 0x00, 0x60, 0x01, 0x6D, 0, 0, 0, 0]
-        for bytes in [a + b, b + a, a + request, request + a, a + heartbeat + b, a + noID, noID + a, heartbeat + noID,
-                      a + wrongWireTypes, a + wrongWireTypes + b] {
+        for bytes in [
+            a + b, b + a, a + request, request + a, a + heartbeat + b, a + noID, noID + a, heartbeat + noID,
+            a + wrongWireTypes, a + wrongWireTypes + b,
+        ] {
             let expected = try? #require(Self.decoded(bytes))
             #expect(Self.peek(bytes) == expected, "\(bytes)")
         }

@@ -1,7 +1,6 @@
+import CoretexProtocol
 import Foundation
 import Testing
-
-import CoretexProtocol
 
 /// Whatever `JSONText.isValid` accepts, the JSON decoder must read: the echo worker passes a
 /// context through as text only when it is valid (and decodes it the slow way otherwise).

@@ -1,21 +1,23 @@
+import CoretexProtocol
 import Foundation
 import Testing
-
-import CoretexProtocol
 
 /// `JSONValue` reads every JSON shape as itself: the decoder guesses the common shapes first,
 /// and a guess must never turn one kind into another (a numeric string into a number, 1 into true).
 struct JSONValueTests {
     @Test func everyShapeDecodesAsItself() throws {
-        let text = #"{"s":"1","t":"true","n":1,"f":2.5,"neg":-3,"b":true,"z":false,"nil":null,"a":[1,"x",[],{}],"o":{"k":{"deep":["v"]}},"e":""}"#
+        let text =
+            #"{"s":"1","t":"true","n":1,"f":2.5,"neg":-3,"b":true,"z":false,"nil":null,"a":[1,"x",[],{}],"o":{"k":{"deep":["v"]}},"e":""}"#
         let value = try #require(JSONValue.parse(Data(text.utf8)))
-        #expect(value == .object([
-            "s": .string("1"), "t": .string("true"), "n": .number(1), "f": .number(2.5), "neg": .number(-3),
-            "b": .bool(true), "z": .bool(false), "nil": .null,
-            "a": .array([.number(1), .string("x"), .array([]), .object([:])]),
-            "o": .object(["k": .object(["deep": .array([.string("v")])])]),
-            "e": .string(""),
-        ]))
+        #expect(
+            value
+                == .object([
+                    "s": .string("1"), "t": .string("true"), "n": .number(1), "f": .number(2.5), "neg": .number(-3),
+                    "b": .bool(true), "z": .bool(false), "nil": .null,
+                    "a": .array([.number(1), .string("x"), .array([]), .object([:])]),
+                    "o": .object(["k": .object(["deep": .array([.string("v")])])]),
+                    "e": .string(""),
+                ]))
     }
 
     /// Lenient decoders (YAML) take the careful order; on JSON both orders must agree.

@@ -114,7 +114,8 @@ import Testing
 
     /// The WebSocket stream's frames are canonical protobuf JSON of the packet.
     @Test func canonicalJSONOfTheResultPacket() throws {
-        let canonical = #"{"traceId":"t1","senderId":"worker-echo-1","protocolVersion":1,"jobResult":{"jobId":"j1","status":"JOB_STATUS_SUCCEEDED","resultPtr":"redis://res:j1","workerId":"worker-echo-1","executionMs":"123"}}"#
+        let canonical =
+            #"{"traceId":"t1","senderId":"worker-echo-1","protocolVersion":1,"jobResult":{"jobId":"j1","status":"JOB_STATUS_SUCCEEDED","resultPtr":"redis://res:j1","workerId":"worker-echo-1","executionMs":"123"}}"#
         #expect(try Coretex_Agent_V1_BusPacket(jsonString: canonical) == Self.result)
         let ours = try JSONSerialization.jsonObject(with: Data(try Self.result.jsonString().utf8)) as? NSDictionary
         let theirs = try JSONSerialization.jsonObject(with: Data(canonical.utf8)) as? NSDictionary

@@ -1,12 +1,12 @@
 import CoretexCore
-@testable import CoretexGateway
 import CoretexProtocol
-@testable import CoretexRuntime
-@testable import CoretexSafety
-@testable import CoretexStack
 import Foundation
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
+@testable import CoretexSafety
+@testable import CoretexStack
 
 @Suite struct CircuitBreakerTests {
     @Test func opensAfterThreeFailuresAndClosesAfterTwoProbes() {

@@ -1,19 +1,21 @@
-@testable import CoretexContext
 import CoretexCore
-@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
-@testable import CoretexRuntime
 import CoretexTestSupport
-@testable import CoretexWorkers
 import Foundation
 import Testing
 
+@testable import CoretexContext
+@testable import CoretexGateway
+@testable import CoretexRuntime
+@testable import CoretexWorkers
 
 /// The context engine on a real redis-server.
 @Suite struct ContextEngineTests {
-    func window(_ engine: ContextEngine, _ memory: String, _ payload: String, mode: Coretex_V1_ContextMode = .chat,
-                budget: Int32 = 0) async throws -> [ChatMessage] {
+    func window(
+        _ engine: ContextEngine, _ memory: String, _ payload: String, mode: Coretex_V1_ContextMode = .chat,
+        budget: Int32 = 0
+    ) async throws -> [ChatMessage] {
         var request = Coretex_V1_BuildWindowRequest()
         request.memoryID = memory
         request.mode = mode
@@ -22,8 +24,10 @@ import Testing
         return try await engine.buildWindow(request).messages.map { ChatMessage(role: $0.role, content: $0.content) }
     }
 
-    func remember(_ engine: ContextEngine, _ memory: String, _ prompt: String, _ reply: String,
-                  mode: Coretex_V1_ContextMode = .chat) async throws {
+    func remember(
+        _ engine: ContextEngine, _ memory: String, _ prompt: String, _ reply: String,
+        mode: Coretex_V1_ContextMode = .chat
+    ) async throws {
         var request = Coretex_V1_UpdateMemoryRequest()
         request.memoryID = memory
         request.mode = mode
@@ -69,7 +73,9 @@ import Testing
             request.scanResult = Data(#"{"repo_root":"/r","files":\#(files)}"#.utf8)
             try await engine.ingestRepo(request)
         }
-        try await ingest(#"[{"path":"src/a.py","language":"python","bytes":10,"loc":2,"content":"print(1)"},{"path":"src/b.py","language":"python","bytes":5,"loc":1}]"#)
+        try await ingest(
+            #"[{"path":"src/a.py","language":"python","bytes":10,"loc":2,"content":"print(1)"},{"path":"src/b.py","language":"python","bytes":5,"loc":1}]"#
+        )
         let rag = try await window(engine, "repo1", #"{"file_path":"src/a.py","instruction":"Fix"}"#, mode: .rag)
         #expect(rag == [.system("Context from src/a.py:\nprint(1)"), .user("Fix")])
         let meta = try await window(engine, "repo1", #"{"file_path":"b.py","instruction":"Fix"}"#, mode: .rag)
@@ -125,13 +131,14 @@ import Testing
     }
 
     @Test func limitsComeFromTheTimeoutsFile() throws {
-        let config = try TimeoutConfig.parse(yaml: """
-            workflows:
-              code_review_demo:
-                child_timeout_seconds: 30
-                total_timeout_seconds: 0
-                max_retries: 0
-            """)
+        let config = try TimeoutConfig.parse(
+            yaml: """
+                workflows:
+                  code_review_demo:
+                    child_timeout_seconds: 30
+                    total_timeout_seconds: 0
+                    max_retries: 0
+                """)
         let limits = DemoOrchestrator.limits(config)
         #expect(limits.childTimeoutSeconds == 30)
         #expect(limits.totalTimeoutSeconds == 600)

@@ -1,10 +1,10 @@
-@testable import CoretexGateway
 import CoretexProtocol
-@testable import CoretexRuntime
-@testable import CoretexWorkers
 import Foundation
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
+@testable import CoretexWorkers
 
 /// The echo worker writes its result as text; it must still be the JSON the contract names,
 /// whatever the context and ids hold.

@@ -1,11 +1,11 @@
 import CoretexCore
-@testable import CoretexGateway
 import CoretexInfra
-@testable import CoretexRuntime
 import CoretexTestSupport
 import Foundation
 import Logging
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
 
 /// Real NATS and Redis, one set of connections to them as a role opens them, and a gateway
 /// for the echo pool on those connections: how tests that run roles in one process (as
@@ -25,8 +25,9 @@ struct InProcessRoles {
         env["REDIS_URL"] = "redis://127.0.0.1:\(servers.redisPort)"
         settings = Settings(environment: env)
         connections = try await Connections.open(settings: settings, logger: logger)
-        gateway = Gateway(connections: connections, settings: settings, pools: pools,
-                          address: HostPort(host: "127.0.0.1", port: 0), logger: logger)
+        gateway = Gateway(
+            connections: connections, settings: settings, pools: pools,
+            address: HostPort(host: "127.0.0.1", port: 0), logger: logger)
     }
 
     func close() { connections.close() }

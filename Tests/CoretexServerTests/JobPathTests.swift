@@ -1,17 +1,17 @@
 import CoretexCore
-@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
-@testable import CoretexRuntime
-@testable import CoretexSafety
-@testable import CoretexScheduler
 import CoretexTestSupport
-@testable import CoretexWorkers
 import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
+@testable import CoretexSafety
+@testable import CoretexScheduler
+@testable import CoretexWorkers
 
 /// The job path in one process (gateway submit, scheduler, echo worker sharing one set of
 /// connections, as in `dev`) against real NATS and Redis.

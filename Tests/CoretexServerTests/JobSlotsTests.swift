@@ -1,9 +1,9 @@
-@testable import CoretexGateway
-@testable import CoretexRuntime
-@testable import CoretexWorkers
 import Synchronization
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
+@testable import CoretexWorkers
 
 @Suite struct JobSlotsTests {
     final class Tally: Sendable {

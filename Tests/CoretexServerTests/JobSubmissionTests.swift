@@ -1,10 +1,10 @@
 import CoretexCore
-@testable import CoretexGateway
 import CoretexProtocol
-@testable import CoretexRuntime
 import Foundation
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
 
 @Suite struct JobSubmissionTests {
     let pools = PoolRouting(topics: ["job.echo": "echo", "job.chat.simple": "chat-simple", "job.code.llm": "code-llm"])
@@ -38,8 +38,11 @@ import Testing
         #expect(r.contextPtr == "redis://ctx:j1")
         #expect(r.memoryID == "mem:j1")
         #expect(r.tenantID == "default")
-        #expect(r.env == ["tenant_id": "default", "team_id": "t", "memory_id": "mem:j1",
-                          "max_input_tokens": "8000", "max_output_tokens": "1024"])
+        #expect(
+            r.env == [
+                "tenant_id": "default", "team_id": "t", "memory_id": "mem:j1",
+                "max_input_tokens": "8000", "max_output_tokens": "1024",
+            ])
         #expect(r.budget.maxInputTokens == 8000)
         #expect(r.budget.deadlineMs == 5000)
         #expect(r.contextHints.maxInputTokens == 8000)
@@ -54,8 +57,10 @@ import Testing
 
     /// The stored context is written by hand when there is no `context` member; it must say what
     /// the encoder says, for any text.
-    @Test(arguments: ["hi", "quote \" backslash \\ slash / tab \t nl \n cr \r", "nul \u{0} bell \u{7} us \u{1F}",
-                      "héllo ✓ 𝄞 e\u{301}", "</script>", ""])
+    @Test(arguments: [
+        "hi", "quote \" backslash \\ slash / tab \t nl \n cr \r", "nul \u{0} bell \u{7} us \u{1F}",
+        "héllo ✓ 𝄞 e\u{301}", "</script>", "",
+    ])
     func handWrittenContextSaysWhatTheEncoderSays(text: String) throws {
         let stored = JobSubmission.StoredContext(
             prompt: text, adapter_id: text, priority: "batch", topic: "job.echo", created_at: "2026-12-01T00:00:00Z",
@@ -89,8 +94,9 @@ import Testing
     @Test func validationOrderAndMessages() {
         #expect(failure(SubmitJobRequest(prompt: nil, topic: "job.echo"))?.body.error == "prompt is required")
         #expect(failure(SubmitJobRequest(prompt: "", topic: "job.echo"))?.body.error == "prompt is required")
-        #expect(failure(SubmitJobRequest(prompt: String(repeating: "x", count: 100_001), topic: "job.echo"))?.body.code
-            == "prompt_too_long")
+        #expect(
+            failure(SubmitJobRequest(prompt: String(repeating: "x", count: 100_001), topic: "job.echo"))?.body.code
+                == "prompt_too_long")
         #expect(failure(SubmitJobRequest(prompt: "x", topic: "sys.job.submit"))?.body.error == "topic must start with job.")
         #expect(failure(SubmitJobRequest(prompt: "x", topic: "job."))?.body.error == "topic must start with job.")
         var negative = SubmitJobRequest(prompt: "x", topic: "job.echo")

@@ -1,12 +1,12 @@
-@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
-@testable import CoretexRuntime
 import CoretexTestSupport
 import Logging
 import Synchronization
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
 
 /// Packet streams on a real nats-server: an idle listener skips messages undecoded.
 @Suite(.serialized) struct PacketStreamTests {
@@ -51,9 +51,11 @@ import Testing
         let servers = try TestServers()
         let bus = try await NATSBus.connect(url: servers.natsURL, logger: Logger(label: "test"))
         defer { bus.close() }
-        let stream = try bus.packets("test.packets", logger: Logger(label: "test"), wanted: { bytes in
-            BusPacketPeek.jobResultID(bytes) == "mine"
-        })
+        let stream = try bus.packets(
+            "test.packets", logger: Logger(label: "test"),
+            wanted: { bytes in
+                BusPacketPeek.jobResultID(bytes) == "mine"
+            })
         try await bus.flush()
         let received = Task { () -> [String] in
             var ids: [String] = []

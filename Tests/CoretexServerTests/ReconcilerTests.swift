@@ -1,14 +1,14 @@
 import CoretexCore
-@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
-@testable import CoretexRuntime
-@testable import CoretexScheduler
 import CoretexTestSupport
 import Foundation
 import Logging
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
+@testable import CoretexScheduler
 
 /// The reconciler against real NATS and Redis.
 @Suite(.serialized) struct ReconcilerTests {
@@ -61,7 +61,7 @@ import Testing
         let c = try await connections(servers)
         defer { c.close() }
         try await c.store.create("old", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil)
-        let held = RedisLock(redis: c.redis, key: Reconciler.lockKey, ttl: 60)
+        let held = RedisLock(redis: c.redis, key: JobKeys.reconcilerLock, ttl: 60)
         #expect(try await held.acquire())
         let reconciler = Reconciler(connections: c, timeouts: TimeoutConfig(), logger: Logger(label: "test"))
         #expect(await reconciler.scanOnce(now: Date().addingTimeInterval(10_000)) == 0)

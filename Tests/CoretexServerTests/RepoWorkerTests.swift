@@ -1,10 +1,10 @@
 import CoretexCore
-@testable import CoretexGateway
-@testable import CoretexRepoReview
-@testable import CoretexRuntime
 import Foundation
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRepoReview
+@testable import CoretexRuntime
 
 @Suite struct RepoSourceTests {
     let limits: RepoLimits = {
@@ -14,7 +14,9 @@ import Testing
     }()
 
     @Test func remoteURLsAreCheckedBeforeGitSeesThem() throws {
-        #expect(try RepoSource.resolve(url: "https://github.com/a/b.git", localPath: nil, limits: limits) == .remote("https://github.com/a/b.git"))
+        #expect(
+            try RepoSource.resolve(url: "https://github.com/a/b.git", localPath: nil, limits: limits)
+                == .remote("https://github.com/a/b.git"))
         #expect(try RepoSource.resolve(url: "git@github.com:a/b.git", localPath: "", limits: limits) == .remote("git@github.com:a/b.git"))
         for bad in ["ext::sh -c id", "-uhello", "ftp://x/y", "/etc"] {
             #expect(throws: RepoError.self, "\(bad)") { try RepoSource.resolve(url: bad, localPath: nil, limits: limits) }
@@ -28,7 +30,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(try RepoSource.resolve(url: nil, localPath: dir, limits: limits).cloneURL.hasSuffix(dir.split(separator: "/").last!))
-        #expect(try RepoSource.resolve(url: "file://\(dir)", localPath: nil, limits: limits) == RepoSource.resolve(url: nil, localPath: dir, limits: limits))
+        #expect(
+            try RepoSource.resolve(url: "file://\(dir)", localPath: nil, limits: limits)
+                == RepoSource.resolve(url: nil, localPath: dir, limits: limits))
         #expect(throws: RepoError.self) { try RepoSource.resolve(url: nil, localPath: "/etc", limits: limits) }
         #expect(throws: RepoError.self) { try RepoSource.resolve(url: nil, localPath: "relative/path", limits: limits) }
         #expect(throws: RepoError.self) { try RepoSource.resolve(url: nil, localPath: dir + "/missing", limits: limits) }
@@ -43,9 +47,12 @@ import Testing
             other.sh:1:1: error: not in this batch [SC1000]
             """
         let findings = RepoLintWorker.parse(shellcheck, tool: "shellcheck", rule: "shellcheck", paths: ["scripts/deploy.sh"])
-        #expect(findings == [ReviewReport.LintFinding(
-            file_path: "scripts/deploy.sh", line: 2, column: 6, rule: "shellcheck", severity: "info",
-            message: "Double quote to prevent globbing and word splitting. [SC2086]", tool: "shellcheck")])
+        #expect(
+            findings == [
+                ReviewReport.LintFinding(
+                    file_path: "scripts/deploy.sh", line: 2, column: 6, rule: "shellcheck", severity: "info",
+                    message: "Double quote to prevent globbing and word splitting. [SC2086]", tool: "shellcheck")
+            ])
 
         let pyflakes = "./app.py:2:1: 'sys' imported but unused\n"
         let py = RepoLintWorker.parse(pyflakes, tool: "pyflakes3", rule: "pyflakes", paths: ["app.py"])
@@ -62,7 +69,11 @@ import Testing
             let lock = NSLock()
             var now = 0
             var peak = 0
-            func enter() { lock.withLock { now += 1; peak = max(peak, now) } }
+            func enter() {
+                lock.withLock {
+                    now += 1; peak = max(peak, now)
+                }
+            }
             func leave() { lock.withLock { now -= 1 } }
         }
         let gauge = Gauge()

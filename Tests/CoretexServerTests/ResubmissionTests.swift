@@ -1,17 +1,17 @@
 import CoretexCore
-@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
-@testable import CoretexRuntime
-@testable import CoretexSafety
-@testable import CoretexScheduler
 import CoretexTestSupport
-@testable import CoretexWorkers
 import Foundation
 import ServiceLifecycle
 import Synchronization
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
+@testable import CoretexSafety
+@testable import CoretexScheduler
+@testable import CoretexWorkers
 
 /// A job submitted while no scheduler listens is not lost: core NATS drops the packet, and
 /// the reconciler publishes it again from the copy kept at submission once a scheduler is back.
@@ -24,8 +24,9 @@ import Testing
         let id = try await roles.gateway.submit(SubmitJobRequest(prompt: "nobody home", topic: "job.echo"), sender: "test").jobID
         #expect(try await c.store.state(id) == .pending)
 
-        let scheduler = Scheduler(connections: c, pools: roles.pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil),
-                                  logger: logger)
+        let scheduler = Scheduler(
+            connections: c, pools: roles.pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil),
+            logger: logger)
         let services = ServiceGroup(
             services: [scheduler, WorkerRuntime(spec: .echo, handler: EchoWorker(), connections: c, logger: logger)],
             logger: logger)
@@ -92,8 +93,9 @@ import Testing
             request.jobID = "stranded-\(n)"
             request.topic = "job.echo"
             let packet = Coretex_Agent_V1_BusPacket.request(request, traceID: request.jobID, senderID: "test").wireBytes
-            try await c.store.create(request.jobID, meta: JobMeta.fields(of: request), traceID: request.jobID,
-                                     deadlineUnix: nil, context: nil, submission: packet)
+            try await c.store.create(
+                request.jobID, meta: JobMeta.fields(of: request), traceID: request.jobID,
+                deadlineUnix: nil, context: nil, submission: packet)
             ids.insert(request.jobID)
         }
         await Reconciler(connections: c, timeouts: TimeoutConfig(), logger: roles.logger).scanOnce(now: Date().addingTimeInterval(46))
@@ -114,8 +116,9 @@ import Testing
 
         var timeouts = TimeoutConfig()
         timeouts.placementWaitSeconds = 0  // no worker, and no waiting for one: fail at once
-        let scheduler = Scheduler(connections: roles.connections, pools: roles.pools, timeouts: timeouts,
-                                  safety: SafetyKernel(policy: nil), logger: roles.logger)
+        let scheduler = Scheduler(
+            connections: roles.connections, pools: roles.pools, timeouts: timeouts,
+            safety: SafetyKernel(policy: nil), logger: roles.logger)
         await scheduler.handleSubmit(packet)
         #expect(try await store.state(id) == .running)
         #expect(try await store.deadLetter(id) == nil)

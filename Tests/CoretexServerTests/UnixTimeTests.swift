@@ -1,14 +1,17 @@
-@testable import CoretexGateway
-@testable import CoretexRuntime
 import Foundation
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
 
 @Suite struct UnixTimeTests {
     @Test func rfc3339IsWhatTheFormatStyleWrites() {
         var rng = SystemRandomNumberGenerator()
-        let dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 951_782_400.999),  // 2000-02-29
-                     Date(timeIntervalSince1970: 4_102_444_799.5)]
+        let dates =
+            [
+                Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 951_782_400.999),  // 2000-02-29
+                Date(timeIntervalSince1970: 4_102_444_799.5),
+            ]
             + (0..<2000).map { _ in Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800, using: &rng)) }
         let whole = Date.ISO8601FormatStyle(timeZone: .gmt)
         let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)

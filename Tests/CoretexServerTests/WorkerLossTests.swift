@@ -1,11 +1,6 @@
 import CoretexCore
-@testable import CoretexGateway
 import CoretexInfra
 import CoretexProtocol
-@testable import CoretexRuntime
-@testable import CoretexSafety
-@testable import CoretexScheduler
-@testable import CoretexStack
 import CoretexTestSupport
 import Foundation
 import Logging
@@ -13,6 +8,11 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
+@testable import CoretexGateway
+@testable import CoretexRuntime
+@testable import CoretexSafety
+@testable import CoretexScheduler
+@testable import CoretexStack
 
 /// A worker that dies holding a job: the scheduler ends the job once the worker's heartbeats
 /// stop, instead of leaving it RUNNING until the running timeout (25 minutes).
@@ -22,8 +22,9 @@ import Testing
         let roles = try await InProcessRoles()
         defer { roles.close() }
         let c = roles.connections, gateway = roles.gateway, logger = roles.logger
-        let scheduler = Scheduler(connections: c, pools: roles.pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil),
-                                  logger: logger, workerTTL: 3)
+        let scheduler = Scheduler(
+            connections: c, pools: roles.pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil),
+            logger: logger, workerTTL: 3)
         let services = ServiceGroup(services: [scheduler], logger: logger)
         let running = Task { try await services.run() }
 
@@ -41,17 +42,19 @@ import Testing
         let cancelled = Mutex<Set<String>>([])
         var subscriptions: [BusSubscription] = []
         for worker in ["worker-ghost", "worker-alive"] {
-            subscriptions.append(try c.bus.observe(Subjects.worker(worker)) { bytes in
+            subscriptions.append(
+                try c.bus.observe(Subjects.worker(worker)) { bytes in
+                    if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)) {
+                        dispatched.withLock { $0[packet.jobRequest.jobID] = worker }
+                    }
+                })
+        }
+        subscriptions.append(
+            try c.bus.observe(Subjects.cancel) { bytes in
                 if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)) {
-                    dispatched.withLock { $0[packet.jobRequest.jobID] = worker }
+                    _ = cancelled.withLock { $0.insert(packet.jobRequest.jobID) }
                 }
             })
-        }
-        subscriptions.append(try c.bus.observe(Subjects.cancel) { bytes in
-            if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)) {
-                _ = cancelled.withLock { $0.insert(packet.jobRequest.jobID) }
-            }
-        })
         try await c.bus.flush()
         func beating(_ id: String) -> Task<Void, any Error> {
             Task {

@@ -1,8 +1,9 @@
 import CoretexCore
 import CoretexProtocol
-@testable import CoretexTUI
 import Foundation
 import Testing
+
+@testable import CoretexTUI
 
 @Suite struct ConsoleTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -18,8 +19,11 @@ import Testing
             r.workerID = "worker-echo-1"
             return r
         }
-        c.data.approvals = [PendingApproval(workflowID: "deploy", workflowName: "Deploy", runID: "run-1", stepID: "approve",
-                                            stepName: "Approve", waitingSince: "2027-01-15T07:59:00Z", runInput: nil)]
+        c.data.approvals = [
+            PendingApproval(
+                workflowID: "deploy", workflowName: "Deploy", runID: "run-1", stepID: "approve",
+                stepName: "Approve", waitingSince: "2027-01-15T07:59:00Z", runInput: nil)
+        ]
         return c
     }
 

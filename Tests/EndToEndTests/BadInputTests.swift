@@ -99,11 +99,12 @@ import Testing
             try bus.publish(subject, [0xff, 0xfe, 0x00, 0x13, 0x37])
         }
         try await bus.flush()
-        #expect(await eventually {
-            let metrics = (try? await stack.metrics()) ?? ""
-            return metrics.contains(#"coretex_bus_invalid_packets_total{subject="sys.job.submit"}"#)
-                && metrics.contains(#"coretex_bus_invalid_packets_total{subject="worker.worker-echo-1.jobs"}"#)
-        })
+        #expect(
+            await eventually {
+                let metrics = (try? await stack.metrics()) ?? ""
+                return metrics.contains(#"coretex_bus_invalid_packets_total{subject="sys.job.submit"}"#)
+                    && metrics.contains(#"coretex_bus_invalid_packets_total{subject="worker.worker-echo-1.jobs"}"#)
+            })
         // Still serving.
         let (id, _) = try await stack.submit(#"{"topic":"job.echo","prompt":"after garbage"}"#)
         _ = try await stack.waitFor(id, state: "SUCCEEDED")
@@ -124,11 +125,12 @@ import Testing
         var duplicate = late
         duplicate.status = .succeeded
         try bus.publish(Subjects.result, Coretex_Agent_V1_BusPacket.result(duplicate, traceID: "x", senderID: "rogue").wireBytes)
-        #expect(await eventually {
-            let metrics = (try? await stack.metrics(port: stack.schedulerMetricsPort)) ?? ""
-            return metrics.contains(#"coretex_scheduler_results_ignored_total{reason="not_applicable"} 1"#)
-                && metrics.contains(#"coretex_scheduler_results_ignored_total{reason="duplicate"} 1"#)
-        })
+        #expect(
+            await eventually {
+                let metrics = (try? await stack.metrics(port: stack.schedulerMetricsPort)) ?? ""
+                return metrics.contains(#"coretex_scheduler_results_ignored_total{reason="not_applicable"} 1"#)
+                    && metrics.contains(#"coretex_scheduler_results_ignored_total{reason="duplicate"} 1"#)
+            })
         let after = try await stack.json("/api/v1/jobs/\(id)")
         #expect(after["state"] as? String == "SUCCEEDED")
         #expect(after["result_ptr"] as? String == before["result_ptr"] as? String)

@@ -39,9 +39,11 @@ import Testing
         _ = try await stack.waitFor(id, state: "PENDING")
         let bus = try await NATSBus.connect(url: stack.natsURL, logger: Logger(label: "test"))
         defer { bus.close() }
-        try bus.publish(Subjects.cancel, Coretex_Agent_V1_BusPacket.cancel(jobID: id, reason: "script says stop", senderID: "script").wireBytes)
+        try bus.publish(
+            Subjects.cancel, Coretex_Agent_V1_BusPacket.cancel(jobID: id, reason: "script says stop", senderID: "script").wireBytes)
         let detail = try await stack.waitFor(id, state: "CANCELLED")
-        #expect((detail["result"] as? [String: Any]).flatMap { ($0["error"] as? [String: Any])?["message"] as? String } == "script says stop")
+        #expect(
+            (detail["result"] as? [String: Any]).flatMap { ($0["error"] as? [String: Any])?["message"] as? String } == "script says stop")
     }
 
     @Test func aRunningJobIsCancelledAndItsWorkerStops() async throws {
@@ -53,10 +55,11 @@ import Testing
         _ = try await stack.waitFor(id, state: "RUNNING")
         #expect(try await stack.post("/api/v1/jobs/\(id)/cancel", json: "").0 == 200)
         // The cancel went out on the bus and the worker answered CANCELLED long before its 30 s.
-        #expect(await eventually {
-            stream.packets.contains { $0.jobRequest.jobID == id && $0.jobRequest.topic == "sys.job.cancel" }
-                && stream.packets.contains { $0.jobResult.jobID == id && $0.senderID == "worker-echo-1" }
-        })
+        #expect(
+            await eventually {
+                stream.packets.contains { $0.jobRequest.jobID == id && $0.jobRequest.topic == "sys.job.cancel" }
+                    && stream.packets.contains { $0.jobResult.jobID == id && $0.senderID == "worker-echo-1" }
+            })
         let detail = try await stack.json("/api/v1/jobs/\(id)")
         #expect(detail["state"] as? String == "CANCELLED")
         #expect((detail["result"] as? [String: Any])?["status"] as? String == "JOB_STATUS_CANCELLED")
@@ -75,7 +78,9 @@ import Testing
         #expect(entry["topic"] as? String == "job.echo")
         #expect(entry["status"] as? String == "JOB_STATUS_FAILED")
         let createdAt = try #require(entry["created_at"] as? String)
-        #expect((try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(createdAt)) != nil, "created_at \(createdAt) is not an RFC 3339 time")
+        #expect(
+            (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(createdAt)) != nil,
+            "created_at \(createdAt) is not an RFC 3339 time")
 
         let (status, body) = try await stack.post("/api/v1/dlq/\(id)/retry", json: "")
         #expect(status == 200)
@@ -103,8 +108,9 @@ import Testing
         env["NATS_URL"] = stack.natsURL
         env["REDIS_URL"] = "redis://127.0.0.1:\(stack.redisPort)"
         env["WORKER_LABELS"] = "zone=b"
-        let worker = try ManagedProcess(name: "worker", executable: Stack.binary, arguments: ["worker", "echo"],
-                                        environment: env, logFile: "\(stack.directory)/worker.log")
+        let worker = try ManagedProcess(
+            name: "worker", executable: Stack.binary, arguments: ["worker", "echo"],
+            environment: env, logFile: "\(stack.directory)/worker.log")
         defer { worker.stop() }
         let detail = try await stack.waitFor(id, state: "SUCCEEDED")
         // The late worker claimed the next free id: ids are unique per process.

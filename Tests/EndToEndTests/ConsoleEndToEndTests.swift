@@ -29,7 +29,8 @@ import Testing
         /// per coordinate, 33 + the 0-based position, so it must stay below 128 (≤ 94 columns).
         func click(row: Int, col: Int) async throws {
             precondition(col < 94 && row < 94)
-            let seq = "\u{1B}[M" + String(UnicodeScalar(32)) + String(UnicodeScalar(UInt8(33 + col))) + String(UnicodeScalar(UInt8(33 + row)))
+            let seq =
+                "\u{1B}[M" + String(UnicodeScalar(32)) + String(UnicodeScalar(UInt8(33 + col))) + String(UnicodeScalar(UInt8(33 + row)))
             try await run("send-keys", "-t", "c", "-l", seq)
         }
 
@@ -59,7 +60,8 @@ import Testing
         _ = try await tmux.waitFor("connected")
 
         // A job submitted with ctx appears and reaches SUCCEEDED.
-        let submitted = CtxJobTests.object(try await ctx("job", "submit", "job.echo", "--prompt", "from the console test", "-o", "json").stdout)
+        let submitted = CtxJobTests.object(
+            try await ctx("job", "submit", "job.echo", "--prompt", "from the console test", "-o", "json").stdout)
         let id = try #require(submitted["job_id"] as? String)
         let jobs = try await tmux.waitFor("SUCCEEDED")
         #expect(jobs.contains(String(id.prefix(18))), "\(jobs)")
@@ -73,7 +75,8 @@ import Testing
         // Two runs wait for approval: one approved with a key, one with a click.
         var runs: [String] = []
         for version in ["1", "2"] {
-            let started = CtxJobTests.object(try await ctx("run", "start", "approval-deploy", "--input", #"{"version":"\#(version)"}"#, "-o", "json").stdout)
+            let started = CtxJobTests.object(
+                try await ctx("run", "start", "approval-deploy", "--input", #"{"version":"\#(version)"}"#, "-o", "json").stdout)
             runs.append(try #require(started["run_id"] as? String))
         }
         try await tmux.keys("3")
@@ -82,19 +85,21 @@ import Testing
         #expect(inbox.contains("approve (Approve"), "\(inbox)")
         try await tmux.keys("a")
         // Wait for a whole frame with one run left (a capture can land between two draws).
-        #expect(await eventually {
-            inbox = (try? await tmux.screen()) ?? ""
-            return inbox.contains("Approvals: 1") && inbox.components(separatedBy: "[Approve]").count == 2
-        }, "\(inbox)")
+        #expect(
+            await eventually {
+                inbox = (try? await tmux.screen()) ?? ""
+                return inbox.contains("Approvals: 1") && inbox.components(separatedBy: "[Approve]").count == 2
+            }, "\(inbox)")
         let lines = inbox.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let row = try #require(lines.firstIndex { $0.contains("[Approve]") })
         let col = try #require(lines[row].range(of: "[Approve]")).lowerBound.utf16Offset(in: lines[row])
         try await tmux.click(row: row, col: col + 1)
         _ = try await tmux.waitFor("Approvals: 0")
         for run in runs {
-            #expect(await eventually {
-                CtxJobTests.object((try? await ctx("run", "get", run, "-o", "json"))?.stdout ?? "")["status"] as? String == "succeeded"
-            }, "run \(run)")
+            #expect(
+                await eventually {
+                    CtxJobTests.object((try? await ctx("run", "get", run, "-o", "json"))?.stdout ?? "")["status"] as? String == "succeeded"
+                }, "run \(run)")
         }
 
         // `?` shows the help, from the key table.

@@ -37,8 +37,9 @@ import Testing
         #expect((Self.object(fromStdin.stdout)["context"] as? [String: Any])?["prompt"] as? String == "from stdin")
         let file = ctx.directory + "/prompt.txt"
         try "from a file".write(toFile: file, atomically: true, encoding: .utf8)
-        let fromFile = try await ctx("job", "submit", "job.echo", "--file", file, "--wait", "-o", "json",
-                                     "--priority", "critical", "--label", "run_id=r-77", "--memory-id", "chat-9")
+        let fromFile = try await ctx(
+            "job", "submit", "job.echo", "--file", file, "--wait", "-o", "json",
+            "--priority", "critical", "--label", "run_id=r-77", "--memory-id", "chat-9")
         let fileDetail = Self.object(fromFile.stdout)
         #expect((fileDetail["context"] as? [String: Any])?["prompt"] as? String == "from a file", "\(fromFile)")
         #expect((fileDetail["labels"] as? [String: String])?["run_id"] == "r-77")
@@ -126,10 +127,13 @@ import Testing
         let stack = try await Stack(environment: ["ECHO_DELAY_MS": "30000"]).ready()
         let ctx = CtxRunner(stack: stack)
         let running = try ctx.start(["job", "submit", "job.echo", "--prompt", "slow", "--wait"])
-        #expect(await eventually {
-            let jobs = (Self.object((try? await ctx("job", "list", "--state", "running", "-o", "json"))?.stdout ?? "")["items"] as? [Any]) ?? []
-            return !jobs.isEmpty
-        })
+        #expect(
+            await eventually {
+                let jobs =
+                    (Self.object((try? await ctx("job", "list", "--state", "running", "-o", "json"))?.stdout ?? "")["items"] as? [Any])
+                    ?? []
+                return !jobs.isEmpty
+            })
         running.interrupt()
         await running.exited()
         #expect(running.output.status == 130, "\(running.output)")
@@ -141,7 +145,8 @@ import Testing
         let ctx = CtxRunner(stack: stack)
         var ids: [String] = []
         for i in 0..<5 {
-            let out = try await ctx("job", "submit", "job.echo", "--prompt", "p\(i)", "--label", "run_id=\(i % 2 == 0 ? "even" : "odd")", "-o", "json")
+            let out = try await ctx(
+                "job", "submit", "job.echo", "--prompt", "p\(i)", "--label", "run_id=\(i % 2 == 0 ? "even" : "odd")", "-o", "json")
             ids.append(try #require(Self.object(out.stdout)["job_id"] as? String))
         }
         #expect(try await ctx.run(["job", "wait"] + ids).status == 0)
@@ -191,7 +196,9 @@ import Testing
         #expect(waited.status == 5 && waited.stdout.contains("CANCELLED"))
 
         // A job no worker may take (a placement label nobody has) ends in the DLQ.
-        let lost = Self.object(try await ctx("job", "submit", "job.echo", "--prompt", "lost", "--label", "zone=nowhere", "-o", "json").stdout)["job_id"] as! String
+        let lost =
+            Self.object(try await ctx("job", "submit", "job.echo", "--prompt", "lost", "--label", "zone=nowhere", "-o", "json").stdout)[
+                "job_id"] as! String
         #expect(try await ctx("job", "wait", lost).status == 5)
         let dlq = try await ctx("dlq", "list")
         #expect(dlq.stdout.contains(lost) && dlq.stdout.contains("FAILED"), "\(dlq)")

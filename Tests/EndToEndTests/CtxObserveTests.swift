@@ -21,7 +21,9 @@ import Testing
         var id = ""
         let seen = await eventually {
             if id.isEmpty || !jsonl.stdout.contains(id) {
-                id = Self.object((try? await ctx("job", "submit", "job.echo", "--prompt", "s", "-o", "json"))?.stdout ?? "")["job_id"] as? String ?? ""
+                id =
+                    Self.object((try? await ctx("job", "submit", "job.echo", "--prompt", "s", "-o", "json"))?.stdout ?? "")["job_id"]
+                    as? String ?? ""
             }
             return jsonl.stdout.contains(id) && human.stdout.contains("result")
         }
@@ -32,9 +34,10 @@ import Testing
         #expect(lines.count == 2)
         #expect(lines.contains { $0.contains("request ") && $0.contains("job.echo") })
         #expect(lines.contains { $0.contains("result ") && $0.contains("SUCCEEDED") && $0.contains("worker=worker-echo-1") })
-        let result = try #require(jsonl.stdout.split(separator: "\n").map { Self.object(String($0)) }.first {
-            ($0["jobResult"] as? [String: Any])?["jobId"] as? String == id
-        })
+        let result = try #require(
+            jsonl.stdout.split(separator: "\n").map { Self.object(String($0)) }.first {
+                ($0["jobResult"] as? [String: Any])?["jobId"] as? String == id
+            })
         #expect((result["jobResult"] as? [String: Any])?["status"] as? String == "JOB_STATUS_SUCCEEDED")
 
         // The gateway goes away and comes back: the tail says so and keeps going.
@@ -93,7 +96,8 @@ import Testing
         let stack = try await Stack(ownServers: true).ready()
         let redis = RedisClient(url: RedisURL(host: "127.0.0.1", port: stack.redisPort))
         defer { redis.close() }
-        _ = try await redis.command("RPUSH", "mem:chat-1:events", #"{"role":"user","content":"hello"}"#, #"{"role":"assistant","content":"hi there"}"#)
+        _ = try await redis.command(
+            "RPUSH", "mem:chat-1:events", #"{"role":"user","content":"hello"}"#, #"{"role":"assistant","content":"hi there"}"#)
         let ctx = CtxRunner(stack: stack)
         let shown = try await ctx("memory", "chat-1")
         #expect(shown.stdout == "user:\n  hello\nassistant:\n  hi there\n", "\(shown)")

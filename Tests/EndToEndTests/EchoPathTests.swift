@@ -40,10 +40,11 @@ import Testing
         #expect((traced.first?["updated_at"] as? Int ?? 0) > 0)
 
         // The stream carried a heartbeat and this job's result.
-        #expect(await eventually {
-            stream.packets.contains { $0.heartbeat.workerID == "worker-echo-1" }
-                && stream.packets.contains { $0.jobResult.jobID == id && $0.jobResult.status == .succeeded }
-        })
+        #expect(
+            await eventually {
+                stream.packets.contains { $0.heartbeat.workerID == "worker-echo-1" }
+                    && stream.packets.contains { $0.jobResult.jobID == id && $0.jobResult.status == .succeeded }
+            })
         let resultFrame = try #require(stream.packets.first { $0.jobResult.jobID == id })
         #expect(resultFrame.jobResult.resultPtr == "redis://res:\(id)")
         #expect(resultFrame.traceID == trace)

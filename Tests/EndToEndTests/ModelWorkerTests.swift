@@ -71,11 +71,12 @@ import Testing
 
         let chats = try await fake.requests(to: "/api/chat")
         let third = (chats.last?["body"] as? [String: Any])?["messages"] as? [[String: String]]
-        #expect(third == [
-            ["role": "user", "content": "my name is Ann"], ["role": "assistant", "content": "[mock] my name is Ann"],
-            ["role": "user", "content": "I live in Oslo"], ["role": "assistant", "content": "[mock] I live in Oslo"],
-            ["role": "user", "content": "where do I live?"],
-        ])
+        #expect(
+            third == [
+                ["role": "user", "content": "my name is Ann"], ["role": "assistant", "content": "[mock] my name is Ann"],
+                ["role": "user", "content": "I live in Oslo"], ["role": "assistant", "content": "[mock] I live in Oslo"],
+                ["role": "user", "content": "where do I live?"],
+            ])
     }
 
     @Test func ctxChatKeepsAConversationThatCtxMemoryShows() async throws {
@@ -83,10 +84,11 @@ import Testing
         let chat = try await ctx("chat", "--memory-id", "ctx-chat", stdin: "hello\n\nhow are you?\n/history\n/exit\nnever sent\n")
         #expect(chat.status == 0, "\(chat)")
         #expect(chat.stderr.contains("conversation ctx-chat"))
-        #expect(chat.lines == [
-            "[mock] hello", "[mock] how are you?",
-            "user:", "  hello", "assistant:", "  [mock] hello", "user:", "  how are you?", "assistant:", "  [mock] how are you?",
-        ])
+        #expect(
+            chat.lines == [
+                "[mock] hello", "[mock] how are you?",
+                "user:", "  hello", "assistant:", "  [mock] hello", "user:", "  how are you?", "assistant:", "  [mock] how are you?",
+            ])
         // The second message reached the model with the first turn before it.
         let sent = (try await fake.requests(to: "/api/chat").last?["body"] as? [String: Any])?["messages"] as? [[String: String]]
         #expect(sent?.count == 3)
@@ -143,7 +145,8 @@ import Testing
     }
 
     @Test func aModelAnswerThatIsNotJSONIsReadAsTextAndChecked() async throws {
-        let prose = "Sure! Here is the patch:\n```diff\n--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n-def total(ys):\n+def total(zs):\n     return sum(xs)\n```\n"
+        let prose =
+            "Sure! Here is the patch:\n```diff\n--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n-def total(ys):\n+def total(zs):\n     return sum(xs)\n```\n"
         try await fake.script([["contains": "Add logging", "response": prose]])
         let (id, _) = try await stack.submit(Self.codeContext)
         let result = try await result(id)

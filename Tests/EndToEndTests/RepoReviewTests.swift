@@ -41,14 +41,17 @@ import Testing
     }
 
     func git(_ dir: String, _ args: String...) async throws {
-        let p = try ManagedProcess(name: "git", executable: "/usr/bin/git", arguments: ["-C", dir] + args,
-                                   logFile: NSTemporaryDirectory() + "git-\(UUID().uuidString.prefix(6)).log")
+        let p = try ManagedProcess(
+            name: "git", executable: "/usr/bin/git", arguments: ["-C", dir] + args,
+            logFile: NSTemporaryDirectory() + "git-\(UUID().uuidString.prefix(6)).log")
         guard p.waitForExit(timeout: 30) == 0 else { throw StackError("git \(args) failed in \(dir)") }
     }
 
     func review(_ body: [String: Any]) async throws -> String {
-        let (status, reply) = try await stack.post("/api/v1/repo-review", json: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
-        guard status == 200, let id = (try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any])?["job_id"] as? String else {
+        let (status, reply) = try await stack.post(
+            "/api/v1/repo-review", json: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+        guard status == 200, let id = (try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any])?["job_id"] as? String
+        else {
             throw StackError("repo-review → \(status): \(reply)")
         }
         return id
@@ -73,18 +76,21 @@ import Testing
         """
 
     @Test func aRepositoryIsReviewedThroughTheWholePipeline() async throws {
-        let dir = try await repository("sample", [
-            "app.py": Self.app,
-            "config.py": "AWS_KEY = \"AKIAIOSFODNN7EXAMPLE\"\n",
-            "scripts/deploy.sh": "#!/bin/sh\necho $1\n",
-            "web/calc.js": "function add(a, b) { return a + b }\nmodule.exports = add\n",
-            "test_app.py": Self.tests,
-            "README.md": "# sample\n",
-            "data/big.txt": String(repeating: "x", count: 130_000),
-        ], symlinks: ["passwd.txt": "/etc/passwd"], binary: [
-            "logo.png": Data([0x89, 0x50, 0x4E, 0x47, 0, 0, 1, 2]),  // not included by the globs: left out silently
-            "fixture.json": Data([0x7B, 0, 0, 1, 2, 0x7D]),  // included, but binary: skipped with a note
-        ])
+        let dir = try await repository(
+            "sample",
+            [
+                "app.py": Self.app,
+                "config.py": "AWS_KEY = \"AKIAIOSFODNN7EXAMPLE\"\n",
+                "scripts/deploy.sh": "#!/bin/sh\necho $1\n",
+                "web/calc.js": "function add(a, b) { return a + b }\nmodule.exports = add\n",
+                "test_app.py": Self.tests,
+                "README.md": "# sample\n",
+                "data/big.txt": String(repeating: "x", count: 130_000),
+            ], symlinks: ["passwd.txt": "/etc/passwd"],
+            binary: [
+                "logo.png": Data([0x89, 0x50, 0x4E, 0x47, 0, 0, 1, 2]),  // not included by the globs: left out silently
+                "fixture.json": Data([0x7B, 0, 0, 1, 2, 0x7D]),  // included, but binary: skipped with a note
+            ])
         let ctx = CtxRunner(stack: stack)
         let run = try await ctx("repo", "review", dir, "--run-tests", "--test-command", "python3 -m unittest", "--wait", "-o", "json")
         #expect(run.status == 0, "\(run)\n\(stack.log.suffix(4000))")
@@ -100,15 +106,21 @@ import Testing
 
         // Per-file reviews from the model, with lint findings attached.
         let files = report["files"] as? [[String: Any]] ?? []
-        #expect(Set(files.compactMap { $0["file_path"] as? String }) == ["app.py", "config.py", "scripts/deploy.sh", "web/calc.js", "test_app.py"])
+        #expect(
+            Set(files.compactMap { $0["file_path"] as? String }) == [
+                "app.py", "config.py", "scripts/deploy.sh", "web/calc.js", "test_app.py",
+            ])
         for file in files {
             #expect((file["explanation"] as? String)?.hasPrefix("[mock] As a senior engineer") == true, "\(file)")
             #expect(file["error"] == nil)
         }
         let app = files.first { $0["file_path"] as? String == "app.py" } ?? [:]
-        #expect((app["lint"] as? [[String: Any]])?.contains { ($0["message"] as? String)?.contains("'sys' imported but unused") == true } == true, "\(app)")
+        #expect(
+            (app["lint"] as? [[String: Any]])?.contains { ($0["message"] as? String)?.contains("'sys' imported but unused") == true }
+                == true, "\(app)")
         let deploy = files.first { $0["file_path"] as? String == "scripts/deploy.sh" } ?? [:]
-        #expect((deploy["lint"] as? [[String: Any]])?.contains { ($0["message"] as? String)?.contains("SC2086") == true } == true, "\(deploy)")
+        #expect(
+            (deploy["lint"] as? [[String: Any]])?.contains { ($0["message"] as? String)?.contains("SC2086") == true } == true, "\(deploy)")
 
         // The failing test, and what was skipped.
         let tests = report["tests"] as? [String: Any] ?? [:]
@@ -131,7 +143,10 @@ import Testing
             #expect(topics.contains(topic), "\(topics)")
         }
         #expect(topics.filter { $0 == "job.code.llm" }.count == 5 && topics.filter { $0 == "job.chat.simple" }.count == 5)
-        #expect(trace.filter { $0["id"] as? String != parent["id"] as? String }.allSatisfy { $0["parent_job_id"] as? String == parent["id"] as? String })
+        #expect(
+            trace.filter { $0["id"] as? String != parent["id"] as? String }.allSatisfy {
+                $0["parent_job_id"] as? String == parent["id"] as? String
+            })
 
         // Without --wait -o json the report prints as Markdown.
         let markdown = try await ctx("repo", "review", dir, "--max-files", "2", "--wait")
@@ -178,8 +193,12 @@ import Testing
         let id = try await review(["local_path": dir])
         var reviewing: [String] = []
         let started = await eventually(timeout: .seconds(30)) {
-            let trace = (try? await self.stack.jsonArray("/api/v1/traces/\((try? await self.stack.json("/api/v1/jobs/\(id)"))?["trace_id"] as? String ?? "")")) ?? []
-            reviewing = trace.filter { $0["topic"] as? String == "job.code.llm" && $0["state"] as? String == "RUNNING" }.compactMap { $0["id"] as? String }
+            let trace =
+                (try? await self.stack.jsonArray(
+                    "/api/v1/traces/\((try? await self.stack.json("/api/v1/jobs/\(id)"))?["trace_id"] as? String ?? "")")) ?? []
+            reviewing = trace.filter { $0["topic"] as? String == "job.code.llm" && $0["state"] as? String == "RUNNING" }.compactMap {
+                $0["id"] as? String
+            }
             return !reviewing.isEmpty
         }
         #expect(started)

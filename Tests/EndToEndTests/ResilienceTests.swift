@@ -18,8 +18,9 @@ import Testing
         env["POOL_CONFIG_PATH"] = "\(Stack.root)/config/pools.yaml"
         env["API_KEY"] = nil
         let log = "\(dir)/gateway.log"
-        let gateway = try ManagedProcess(name: "gateway", executable: Stack.binary, arguments: ["gateway"],
-                                         environment: env, logFile: log)
+        let gateway = try ManagedProcess(
+            name: "gateway", executable: Stack.binary, arguments: ["gateway"],
+            environment: env, logFile: log)
         defer { gateway.stop() }
         func output() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
         #expect(await eventually { output().contains("Redis not reachable, retrying") })
@@ -45,18 +46,20 @@ import Testing
         stack.externalRedis = try LocalServers.startRedis(port: stack.redisPort, directory: stack.directory)
         // Redis restarted empty; the stack reconnects and keeps serving.
         var afterRedis: String?
-        #expect(await eventually(timeout: .seconds(20)) {
-            if afterRedis == nil { afterRedis = try? await stack.submit(#"{"topic":"job.echo","prompt":"redis"}"#).0 }
-            return afterRedis != nil
-        })
+        #expect(
+            await eventually(timeout: .seconds(20)) {
+                if afterRedis == nil { afterRedis = try? await stack.submit(#"{"topic":"job.echo","prompt":"redis"}"#).0 }
+                return afterRedis != nil
+            })
         _ = try await stack.waitFor(try #require(afterRedis), state: "SUCCEEDED", timeout: .seconds(30))
 
         stack.externalNATS?.stop()
         stack.externalNATS = try LocalServers.startNATS(port: stack.natsPort, directory: stack.directory)
-        #expect(await eventually(timeout: .seconds(20)) {
-            let status = try? await stack.json("/api/v1/status")
-            return (status?["nats"] as? [String: Any])?["connected"] as? Bool == true
-        })
+        #expect(
+            await eventually(timeout: .seconds(20)) {
+                let status = try? await stack.json("/api/v1/status")
+                return (status?["nats"] as? [String: Any])?["connected"] as? Bool == true
+            })
         let (afterNATS, _) = try await stack.submit(#"{"topic":"job.echo","prompt":"nats"}"#)
         _ = try await stack.waitFor(afterNATS, state: "SUCCEEDED", timeout: .seconds(30))
     }

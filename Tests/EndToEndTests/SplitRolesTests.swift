@@ -38,8 +38,10 @@ import FoundationNetworking
             e["GATEWAY_METRICS_ADDR"] = "127.0.0.1:\(LocalServers.freePort())"
             e["SCHEDULER_METRICS_ADDR"] = "127.0.0.1:\(LocalServers.freePort())"
             e.merge(extra) { _, new in new }
-            processes.append(try ManagedProcess(name: name, executable: Stack.binary, arguments: arguments,
-                                                environment: e, logFile: "\(directory)/\(name).log"))
+            processes.append(
+                try ManagedProcess(
+                    name: name, executable: Stack.binary, arguments: arguments,
+                    environment: e, logFile: "\(directory)/\(name).log"))
         }
 
         func submit(_ body: String) async throws -> String {

@@ -32,8 +32,10 @@ final class Stack: @unchecked Sendable {
     /// - Parameters:
     ///   - ownServers: the test starts nats/redis and passes NATS_URL/REDIS_URL (to restart them later).
     ///   - timeouts: contents of a timeouts.yaml to use instead of the shipped one.
-    init(apiKey: String? = "test-key", ownServers: Bool = false, timeouts: String? = nil,
-         environment extra: [String: String] = [:]) throws {
+    init(
+        apiKey: String? = "test-key", ownServers: Bool = false, timeouts: String? = nil,
+        environment extra: [String: String] = [:]
+    ) throws {
         directory = NSTemporaryDirectory() + "coretex-e2e-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.apiKey = apiKey

@@ -15,7 +15,10 @@ import Testing
 
         let started = Self.object(try await ctx("run", "start", "approval-deploy", "--input", #"{"version":"1.4.2"}"#, "-o", "json").stdout)
         let run = try #require(started["run_id"] as? String)
-        #expect(await eventually { Self.object((try? await ctx("run", "get", run, "-o", "json"))?.stdout ?? "")["status"] as? String == "waiting" })
+        #expect(
+            await eventually {
+                Self.object((try? await ctx("run", "get", run, "-o", "json"))?.stdout ?? "")["status"] as? String == "waiting"
+            })
         let inbox = try #require(try await ctx("approvals", "-o", "json").json as? [[String: Any]])
         #expect(inbox.contains { $0["run_id"] as? String == run && $0["step_id"] as? String == "approve" }, "\(inbox)")
         #expect(try await ctx("approvals").stdout.contains("approve (Approve deploy)"))
@@ -24,7 +27,10 @@ import Testing
 
         let approved = try await ctx("approve", run, "approve", "--reason", "lgtm", "--approver", "alice")
         #expect(approved.status == 0, "\(approved)")
-        #expect(await eventually { Self.object((try? await ctx("run", "get", run, "-o", "json"))?.stdout ?? "")["status"] as? String == "succeeded" })
+        #expect(
+            await eventually {
+                Self.object((try? await ctx("run", "get", run, "-o", "json"))?.stdout ?? "")["status"] as? String == "succeeded"
+            })
 
         // The step job ran with the run id as its trace id.
         let job = Self.object(try await ctx("job", "get", "\(run):echo@1", "-o", "json").stdout)
@@ -46,10 +52,15 @@ import Testing
         // Approving again, or an unknown run or step.
         let twice = try await ctx("approve", run, "approve")
         #expect(twice.status == 1 && twice.stderr.contains("run is succeeded"))
-        #expect(try await stack.post("/api/v1/workflows/approval-deploy/runs/\(run)/steps/approve/approve", json: #"{"approved":true}"#).0 == 409)
+        #expect(
+            try await stack.post("/api/v1/workflows/approval-deploy/runs/\(run)/steps/approve/approve", json: #"{"approved":true}"#).0
+                == 409)
         #expect(try await ctx("approve", "no-such-run", "approve").status == 3)
-        let otherRun = Self.object(try await ctx("run", "start", "approval-deploy", "--input", "{}", "-o", "json").stdout)["run_id"] as! String
-        #expect(try await stack.post("/api/v1/workflows/approval-deploy/runs/\(otherRun)/steps/nope/approve", json: #"{"approved":true}"#).0 == 404)
+        let otherRun =
+            Self.object(try await ctx("run", "start", "approval-deploy", "--input", "{}", "-o", "json").stdout)["run_id"] as! String
+        #expect(
+            try await stack.post("/api/v1/workflows/approval-deploy/runs/\(otherRun)/steps/nope/approve", json: #"{"approved":true}"#).0
+                == 404)
         // A body without `approved` is refused rather than read as a rejection.
         #expect(try await stack.post("/api/v1/workflows/approval-deploy/runs/\(otherRun)/steps/approve/approve", json: "{}").0 == 400)
     }
@@ -58,8 +69,13 @@ import Testing
         let stack = try await Stack().ready()
         let ctx = CtxRunner(stack: stack)
         _ = try await ctx("workflow", "create", "-f", "\(Self.examples)/approval-deploy.yaml")
-        let run = Self.object(try await ctx("run", "start", "approval-deploy", "--input", #"{"version":"2"}"#, "-o", "json").stdout)["run_id"] as! String
-        #expect(await eventually { (try? await ctx("approvals", "-o", "json").json as? [[String: Any]])?.contains { $0["run_id"] as? String == run } == true })
+        let run =
+            Self.object(try await ctx("run", "start", "approval-deploy", "--input", #"{"version":"2"}"#, "-o", "json").stdout)["run_id"]
+            as! String
+        #expect(
+            await eventually {
+                (try? await ctx("approvals", "-o", "json").json as? [[String: Any]])?.contains { $0["run_id"] as? String == run } == true
+            })
         #expect(try await ctx("reject", run, "approve").status == 2)  // --reason is required
         let rejected = try await ctx("reject", run, "approve", "--reason", "not today", "--approver", "bob")
         #expect(rejected.status == 0, "\(rejected)")
@@ -69,7 +85,9 @@ import Testing
         let steps = detail["steps"] as? [String: [String: Any]]
         #expect(steps?["echo"]?["status"] as? String == "cancelled")
         #expect(try await ctx("job", "get", "\(run):echo@1").status == 3)  // never dispatched
-        #expect(try await ctx("approvals", "-o", "json").json.map { ($0 as? [[String: Any]])?.contains { $0["run_id"] as? String == run } } == false)
+        #expect(
+            try await ctx("approvals", "-o", "json").json.map { ($0 as? [[String: Any]])?.contains { $0["run_id"] as? String == run } }
+                == false)
     }
 
     @Test func waitFollowFanOutAndChains() async throws {
@@ -115,7 +133,8 @@ import Testing
             try json.write(toFile: file, atomically: true, encoding: .utf8)
             return try await ctx("workflow", "create", "-f", file)
         }
-        let cycle = try await create(#"{"id":"c","steps":{"a":{"topic":"job.echo","depends_on":["b"]},"b":{"topic":"job.echo","depends_on":["a"]}}}"#)
+        let cycle = try await create(
+            #"{"id":"c","steps":{"a":{"topic":"job.echo","depends_on":["b"]},"b":{"topic":"job.echo","depends_on":["a"]}}}"#)
         #expect(cycle.status == 1 && cycle.stderr.contains("dependency cycle"), "\(cycle)")
         let unknownDep = try await create(#"{"id":"u","steps":{"a":{"topic":"job.echo","depends_on":["ghost"]}}}"#)
         #expect(unknownDep.stderr.contains(#"step "a""#) && unknownDep.stderr.contains("ghost"), "\(unknownDep)")
@@ -146,7 +165,10 @@ import Testing
 
         // Cancelling a waiting run; the step job of a cancelled run never runs; cancelling twice is refused.
         let run = Self.object(try await ctx("run", "start", "approval-deploy", "--input", "{}", "-o", "json").stdout)["run_id"] as! String
-        #expect(await eventually { Self.object((try? await ctx("run", "get", run, "-o", "json"))?.stdout ?? "")["status"] as? String == "waiting" })
+        #expect(
+            await eventually {
+                Self.object((try? await ctx("run", "get", run, "-o", "json"))?.stdout ?? "")["status"] as? String == "waiting"
+            })
         #expect(try await ctx("run", "cancel", run).stdout == "run \(run) cancelled\n")
         #expect(try await ctx("approve", run, "approve").status == 1)
         let again = try await ctx("run", "cancel", run)

@@ -15,13 +15,19 @@ struct ApprovalsCommand: AsyncParsableCommand {
         let printer = Printer(output)
         if output.output.isMachine { return try printer.list(items) }
         if items.isEmpty { return Out.error("no approvals waiting") }
-        var t = Table([.init(header: "RUN", flexible: true, minWidth: 8), .init(header: "STEP", flexible: true),
-                       .init(header: "WORKFLOW", flexible: true), .init(header: "WAITING"), .init(header: "INPUT", flexible: true, wideOnly: true)])
+        var t = Table([
+            .init(header: "RUN", flexible: true, minWidth: 8), .init(header: "STEP", flexible: true),
+            .init(header: "WORKFLOW", flexible: true), .init(header: "WAITING"), .init(header: "INPUT", flexible: true, wideOnly: true),
+        ])
         for a in items {
-            let waiting = a.waitingSince.flatMap { try? Date($0, strategy: .iso8601) }.map { TimeText.age(seconds: Date().timeIntervalSince($0)) }
-            t.add([.init(a.runID), .init(a.stepName.isEmpty ? a.stepID : "\(a.stepID) (\(a.stepName))"),
-                   .init(a.workflowName.isEmpty ? a.workflowID : a.workflowName), .init(waiting ?? "-"),
-                   .init(a.runInput.flatMap { try? Printer.encode($0, .jsonl) } ?? "")])
+            let waiting = a.waitingSince.flatMap { try? Date($0, strategy: .iso8601) }.map {
+                TimeText.age(seconds: Date().timeIntervalSince($0))
+            }
+            t.add([
+                .init(a.runID), .init(a.stepName.isEmpty ? a.stepID : "\(a.stepID) (\(a.stepName))"),
+                .init(a.workflowName.isEmpty ? a.workflowID : a.workflowName), .init(waiting ?? "-"),
+                .init(a.runInput.flatMap { try? Printer.encode($0, .jsonl) } ?? ""),
+            ])
         }
         printer.table(t)
     }
@@ -42,7 +48,8 @@ struct ApproveCommand: AsyncParsableCommand {
 }
 
 struct RejectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject a waiting step; the run fails with the reason.")
+    static let configuration = CommandConfiguration(
+        commandName: "reject", abstract: "Reject a waiting step; the run fails with the reason.")
     @Argument(help: "Run id.") var run: String
     @Argument(help: "Step id.") var step: String
     @Option(help: "Why (required; recorded on the run and in its error).") var reason: String

@@ -83,9 +83,10 @@ struct ChatSession {
         let response = detail.result?["response"]?.stringValue
         if printer.format.isMachine {
             struct Turn: Encodable { let job_id, memory_id, state: String; let response, error: String? }
-            Out.line(try Printer.encode(
-                Turn(job_id: detail.id, memory_id: memoryID, state: detail.state, response: response, error: detail.errorMessage),
-                printer.format == .jsonl ? .jsonl : .json))
+            Out.line(
+                try Printer.encode(
+                    Turn(job_id: detail.id, memory_id: memoryID, state: detail.state, response: response, error: detail.errorMessage),
+                    printer.format == .jsonl ? .jsonl : .json))
         } else if detail.state == "SUCCEEDED" {
             Out.line(response ?? "")
         }

@@ -21,18 +21,28 @@ struct ContextCommand: AsyncParsableCommand {
 }
 
 struct ContextList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List contexts; * marks the current one.", aliases: ["ls"])
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List contexts; * marks the current one.", aliases: ["ls"])
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let file = try ContextFile.load(path: ContextFile.defaultPath())
         let printer = Printer(output)
-        if output.output.isMachine { return try printer.value(ContextFile(currentContext: file.currentContext, contexts: file.contexts.mapValues(\.redacted))) }
-        if file.contexts.isEmpty { return Out.error("no contexts in \(ContextFile.defaultPath()); add one with `ctx context set NAME --gateway URL`") }
-        var t = Table([.init(header: "CURRENT"), .init(header: "NAME"), .init(header: "GATEWAY", flexible: true), .init(header: "TENANT"), .init(header: "API KEY")])
+        if output.output.isMachine {
+            return try printer.value(ContextFile(currentContext: file.currentContext, contexts: file.contexts.mapValues(\.redacted)))
+        }
+        if file.contexts.isEmpty {
+            return Out.error("no contexts in \(ContextFile.defaultPath()); add one with `ctx context set NAME --gateway URL`")
+        }
+        var t = Table([
+            .init(header: "CURRENT"), .init(header: "NAME"), .init(header: "GATEWAY", flexible: true), .init(header: "TENANT"),
+            .init(header: "API KEY"),
+        ])
         for (name, c) in file.contexts.sorted(by: { $0.key < $1.key }) {
-            t.add([.init(name == file.currentContext ? "*" : ""), .init(name), .init(c.gateway ?? GatewayEndpoint.defaultURL),
-                   .init(c.tenant ?? "-"), .init(c.apiKey == nil ? "-" : "set")])
+            t.add([
+                .init(name == file.currentContext ? "*" : ""), .init(name), .init(c.gateway ?? GatewayEndpoint.defaultURL),
+                .init(c.tenant ?? "-"), .init(c.apiKey == nil ? "-" : "set"),
+            ])
         }
         printer.table(t)
     }
@@ -53,7 +63,8 @@ struct ContextUse: AsyncParsableCommand {
 }
 
 struct ContextSet: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "set", abstract: "Create or update a context (the first one becomes current).")
+    static let configuration = CommandConfiguration(
+        commandName: "set", abstract: "Create or update a context (the first one becomes current).")
     @Argument(help: "Context name.") var name: String
     @Option(help: "Gateway URL.") var gateway: String?
     @Option(name: .customLong("api-key"), help: "API key.") var apiKey: String?
@@ -89,7 +100,8 @@ struct ContextDelete: AsyncParsableCommand {
 
 /// `ctx config`: the effective settings and where each came from.
 struct ConfigCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "config", abstract: "Show the effective gateway, API key and tenant, and the config file in use.")
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Show the effective gateway, API key and tenant, and the config file in use.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
@@ -105,8 +117,9 @@ struct ConfigCommand: AsyncParsableCommand {
         let path = ContextFile.defaultPath()
         let file = try ContextFile.load(path: path)
         let endpoint = try global.endpoint()
-        let value = Effective(config_file: path, current_context: global.context ?? file.currentContext, gateway: endpoint.url,
-                              api_key: endpoint.apiKey == nil ? nil : "set", tenant: endpoint.tenant)
+        let value = Effective(
+            config_file: path, current_context: global.context ?? file.currentContext, gateway: endpoint.url,
+            api_key: endpoint.apiKey == nil ? nil : "set", tenant: endpoint.tenant)
         let printer = Printer(output)
         if output.output.isMachine { return try printer.value(value) }
         Out.lines([

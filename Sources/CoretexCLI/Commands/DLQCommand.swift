@@ -9,7 +9,8 @@ struct DLQCommand: AsyncParsableCommand {
 }
 
 struct DLQList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List dead-letter entries, newest first.", aliases: ["ls"])
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List dead-letter entries, newest first.", aliases: ["ls"])
 
     @Option(help: "At most this many entries.") var limit: Int = 100
     @OptionGroup var global: GlobalOptions
@@ -79,7 +80,9 @@ struct DLQDelete: AsyncParsableCommand {
 enum Confirm {
     static func ask(_ question: String, yes: Bool) throws {
         if yes { return }
-        guard Terminal.stdinIsTTY else { throw CtxError("refusing to \(question.dropLast()) without a terminal; pass --yes", status: .usage) }
+        guard Terminal.stdinIsTTY else {
+            throw CtxError("refusing to \(question.dropLast()) without a terminal; pass --yes", status: .usage)
+        }
         FileHandle.standardError.write(Data("\(question) [y/N] ".utf8))
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         guard answer == "y" || answer == "yes" else { throw CtxError("aborted") }

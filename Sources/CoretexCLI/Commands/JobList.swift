@@ -34,7 +34,9 @@ struct JobList: AsyncParsableCommand {
     func validate() throws {
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
         if let since, TimeText.parseSpan(since) == nil { throw ValidationError("--since: not a duration: \(since)") }
-        guard let seconds = TimeText.parseSpan(interval), seconds > 0 else { throw ValidationError("--interval: not a duration: \(interval)") }
+        guard let seconds = TimeText.parseSpan(interval), seconds > 0 else {
+            throw ValidationError("--interval: not a duration: \(interval)")
+        }
         _ = try LabelList.parse(labels)
     }
 
@@ -55,7 +57,10 @@ struct JobList: AsyncParsableCommand {
         let printer = Printer(output)
         guard watch else { return try await once(client, printer) }
         while true {
-            if printer.terminal.isTTY { Out.line("\u{1B}[H\u{1B}[2J" + "Every \(interval): ctx job list    \(Date().formatted(.dateTime.hour().minute().second()))\n") }
+            if printer.terminal.isTTY {
+                Out.line(
+                    "\u{1B}[H\u{1B}[2J" + "Every \(interval): ctx job list    \(Date().formatted(.dateTime.hour().minute().second()))\n")
+            }
             try await once(client, printer)
             try await Task.sleep(for: .seconds(TimeText.parseSpan(interval)!))
         }
@@ -72,7 +77,11 @@ struct JobList: AsyncParsableCommand {
             f.cursor = next
         } while all && next != nil
         if output.output.isMachine {
-            if output.output == .jsonl { try printer.list(items) } else { try printer.value(CoretexProtocol.JobList(items: items, nextCursor: next)) }
+            if output.output == .jsonl {
+                try printer.list(items)
+            } else {
+                try printer.value(CoretexProtocol.JobList(items: items, nextCursor: next))
+            }
         } else {
             if items.isEmpty { Out.error("no jobs found") } else { printer.table(JobView.table(items)) }
             if let next, !all { Out.error("more: ctx job list --cursor \(next)") }

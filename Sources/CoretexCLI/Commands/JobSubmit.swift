@@ -36,7 +36,11 @@ struct JobSubmit: AsyncParsableCommand {
     @Option(help: "Scheduling priority.")
     var priority: Priority?
 
-    @Option(name: .customLong("label"), help: ArgumentHelp("A label key=value (repeatable). Labels other than workflow bookkeeping (run_id, step_id, …) are placement constraints: only workers advertising them take the job.", valueName: "k=v"))
+    @Option(
+        name: .customLong("label"),
+        help: ArgumentHelp(
+            "A label key=value (repeatable). Labels other than workflow bookkeeping (run_id, step_id, …) are placement constraints: only workers advertising them take the job.",
+            valueName: "k=v"))
     var labels: [String] = []
 
     @Option(name: .customLong("memory-id"), help: "Conversation memory id.")

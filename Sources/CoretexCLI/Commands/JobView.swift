@@ -57,8 +57,9 @@ enum JobView {
             lines.append(style.paint("History:", .bold))
             let start = d.events.first!.at
             for e in d.events {
-                lines.append("  +\(TimeText.age(seconds: Double(e.at - start)).padding(toLength: 6, withPad: " ", startingAt: 0)) "
-                    + style.paint(e.state, Style.colour(forState: e.state)))
+                lines.append(
+                    "  +\(TimeText.age(seconds: Double(e.at - start)).padding(toLength: 6, withPad: " ", startingAt: 0)) "
+                        + style.paint(e.state, Style.colour(forState: e.state)))
             }
         }
         if let result = d.result {

@@ -32,7 +32,8 @@ struct JobWaiter {
             struct Line: Encodable { let job_id: String; let state: String; let at: String }
             Out.line(try Printer.encode(Line(job_id: id, state: event.state, at: TimeText.rfc3339(unix: event.at)), .jsonl))
         } else {
-            let time = Date(timeIntervalSince1970: TimeInterval(event.at)).formatted(.dateTime.hour(.twoDigits(amPM: .omitted)).minute().second())
+            let time = Date(timeIntervalSince1970: TimeInterval(event.at)).formatted(
+                .dateTime.hour(.twoDigits(amPM: .omitted)).minute().second())
             Out.line("\(time)  \(printer.style.paint(event.state, Style.colour(forState: event.state)))")
         }
     }

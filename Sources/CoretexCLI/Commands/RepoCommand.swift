@@ -26,7 +26,9 @@ struct RepoReview: AsyncParsableCommand {
     @Argument(help: "Repository URL or local directory.") var source: String
     @Option(help: "Branch to review (default: the remote's default branch).") var branch: String?
     @Option(name: .customLong("max-files"), help: "Review at most this many files.") var maxFiles: Int?
-    @Option(name: .customLong("include"), help: ArgumentHelp("Glob of files to include (repeatable; ** crosses directories).", valueName: "glob"))
+    @Option(
+        name: .customLong("include"),
+        help: ArgumentHelp("Glob of files to include (repeatable; ** crosses directories).", valueName: "glob"))
     var include: [String] = []
     @Option(name: .customLong("exclude"), help: ArgumentHelp("Glob of files to exclude (repeatable).", valueName: "glob"))
     var exclude: [String] = []

@@ -46,13 +46,15 @@ struct RunStart: AsyncParsableCommand {
             return Out.line("run \(runID) started")
         }
         if !output.output.isMachine { Out.line("run \(runID) started") }
-        let run = try await RunWaiter(client: client, printer: printer, follow: follow).wait(for: runID, timeout: TimeText.parseSpan(timeout)!)
+        let run = try await RunWaiter(client: client, printer: printer, follow: follow).wait(
+            for: runID, timeout: TimeText.parseSpan(timeout)!)
         try RunWaiter.report(run, printer: printer)
     }
 }
 
 struct RunList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List runs, most recently updated first.", aliases: ["ls"])
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List runs, most recently updated first.", aliases: ["ls"])
     @Argument(help: "Only runs of this workflow.") var workflow: String?
     @Option(help: "Only runs in this status (pending, running, waiting, succeeded, failed, cancelled, timed_out).")
     var status: String?
@@ -66,18 +68,23 @@ struct RunList: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runs = try await global.client().runs(workflow: workflow, status: status.flatMap { RunStatus(rawValue: $0.lowercased()) }, limit: limit)
+        let runs = try await global.client().runs(
+            workflow: workflow, status: status.flatMap { RunStatus(rawValue: $0.lowercased()) }, limit: limit)
         let printer = Printer(output)
         if output.output.isMachine { return try printer.list(runs) }
         if runs.isEmpty { return Out.error("no runs") }
-        var t = Table([.init(header: "RUN", flexible: true, minWidth: 8), .init(header: "WORKFLOW", flexible: true),
-                       .init(header: "STATUS"), .init(header: "STEPS"), .init(header: "AGE"), .init(header: "DURATION"),
-                       .init(header: "ERROR", flexible: true, wideOnly: true)])
+        var t = Table([
+            .init(header: "RUN", flexible: true, minWidth: 8), .init(header: "WORKFLOW", flexible: true),
+            .init(header: "STATUS"), .init(header: "STEPS"), .init(header: "AGE"), .init(header: "DURATION"),
+            .init(header: "ERROR", flexible: true, wideOnly: true),
+        ])
         for r in runs {
             let done = r.steps.values.filter { $0.status.isTerminal }.count
-            t.add([.init(r.id), .init(r.workflowID), .init(r.status.rawValue, Style.colour(forState: r.status.rawValue)),
-                   .init("\(done)/\(r.steps.count)"), .init(r.createdAt.map { TimeText.age(seconds: Date().timeIntervalSince($0)) } ?? "-"),
-                   .init(RunView.duration(r.startedAt, r.completedAt)), .init(r.error?.message ?? "")])
+            t.add([
+                .init(r.id), .init(r.workflowID), .init(r.status.rawValue, Style.colour(forState: r.status.rawValue)),
+                .init("\(done)/\(r.steps.count)"), .init(r.createdAt.map { TimeText.age(seconds: Date().timeIntervalSince($0)) } ?? "-"),
+                .init(RunView.duration(r.startedAt, r.completedAt)), .init(r.error?.message ?? ""),
+            ])
         }
         printer.table(t)
     }
@@ -114,7 +121,8 @@ struct RunTimeline: AsyncParsableCommand {
 }
 
 struct RunCancel: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel runs; their running step jobs are cancelled too.")
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel runs; their running step jobs are cancelled too.")
     @Argument(help: "Run ids.") var ids: [String]
     @OptionGroup var global: GlobalOptions
 
@@ -155,11 +163,13 @@ struct RunWaiter {
     private func emit(_ run: String, _ what: String, _ status: String, _ error: String?) throws {
         if printer.format.isMachine {
             struct Line: Encodable { let run_id: String; let step: String; let status: String; let error: String?; let at: String }
-            Out.line(try Printer.encode(Line(run_id: run, step: what, status: status, error: error, at: Date().formatted(.iso8601)), .jsonl))
+            Out.line(
+                try Printer.encode(Line(run_id: run, step: what, status: status, error: error, at: Date().formatted(.iso8601)), .jsonl))
         } else {
             let time = Date().formatted(.dateTime.hour(.twoDigits(amPM: .omitted)).minute(.twoDigits).second(.twoDigits))
-            Out.line("\(time)  \(what.padding(toLength: max(12, what.count), withPad: " ", startingAt: 0))  "
-                + printer.style.paint(status, Style.colour(forState: status)) + (error.map { "  \($0)" } ?? ""))
+            Out.line(
+                "\(time)  \(what.padding(toLength: max(12, what.count), withPad: " ", startingAt: 0))  "
+                    + printer.style.paint(status, Style.colour(forState: status)) + (error.map { "  \($0)" } ?? ""))
         }
     }
 

@@ -22,9 +22,10 @@ enum RunView {
             let approval = s.approval.map { a in
                 (a.approved ? "approved" : "rejected") + (a.by.map { " by \($0)" } ?? "") + (a.reason.map { ": \($0)" } ?? "")
             }
-            return Row(step: id, status: s.skipped ? "skipped" : s.status.rawValue, attempts: s.attempts, job_id: s.jobID,
-                       started_offset: between(origin, s.startedAt), duration: between(s.startedAt, s.completedAt),
-                       error: s.error?.message, approval: approval)
+            return Row(
+                step: id, status: s.skipped ? "skipped" : s.status.rawValue, attempts: s.attempts, job_id: s.jobID,
+                started_offset: between(origin, s.startedAt), duration: between(s.startedAt, s.completedAt),
+                error: s.error?.message, approval: approval)
         }
         let ordered = run.steps.sorted { a, b in
             (a.value.startedAt ?? .distantFuture, a.key) < (b.value.startedAt ?? .distantFuture, b.key)
@@ -45,15 +46,19 @@ enum RunView {
     }
 
     static func table(_ rows: [Row]) -> Table {
-        var t = Table([.init(header: "STEP", flexible: true), .init(header: "STATUS"), .init(header: "ATTEMPTS"),
-                       .init(header: "START"), .init(header: "DURATION"), .init(header: "DETAIL", flexible: true, minWidth: 10),
-                       .init(header: "JOB", flexible: true, wideOnly: true)])
+        var t = Table([
+            .init(header: "STEP", flexible: true), .init(header: "STATUS"), .init(header: "ATTEMPTS"),
+            .init(header: "START"), .init(header: "DURATION"), .init(header: "DETAIL", flexible: true, minWidth: 10),
+            .init(header: "JOB", flexible: true, wideOnly: true),
+        ])
         for r in rows {
             let indent = r.step.contains("[") ? "  " : ""
-            t.add([.init(indent + r.step), .init(r.status, Style.colour(forState: r.status)), .init(r.attempts > 0 ? String(r.attempts) : "-"),
-                   .init(r.started_offset.map { "+" + TimeText.duration(seconds: $0) } ?? "-"),
-                   .init(r.duration.map { TimeText.duration(seconds: $0) } ?? "-"), .init(r.approval ?? r.error ?? ""),
-                   .init(r.job_id ?? "")])
+            t.add([
+                .init(indent + r.step), .init(r.status, Style.colour(forState: r.status)), .init(r.attempts > 0 ? String(r.attempts) : "-"),
+                .init(r.started_offset.map { "+" + TimeText.duration(seconds: $0) } ?? "-"),
+                .init(r.duration.map { TimeText.duration(seconds: $0) } ?? "-"), .init(r.approval ?? r.error ?? ""),
+                .init(r.job_id ?? ""),
+            ])
         }
         return t
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CoretexClient
 import CoretexProtocol
 import Foundation
+import SwiftProtobuf
 
 struct StreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -97,13 +98,15 @@ struct StreamCommand: AsyncParsableCommand {
 enum StreamLine {
     static func text(_ p: Coretex_Agent_V1_BusPacket, style: Style) -> String {
         let date = p.hasCreatedAt ? p.createdAt.date : Date()
-        let time = date.formatted(.dateTime.hour(.twoDigits(amPM: .omitted)).minute(.twoDigits).second(.twoDigits).secondFraction(.fractional(3)))
+        let time = date.formatted(
+            .dateTime.hour(.twoDigits(amPM: .omitted)).minute(.twoDigits).second(.twoDigits).secondFraction(.fractional(3)))
         func row(_ kind: String, _ colour: Style.Colour?, _ rest: String) -> String {
             "\(time)  \(style.paint(kind.padding(toLength: 9, withPad: " ", startingAt: 0), colour)) \(rest)"
         }
         switch p.payload {
         case .jobRequest(let r)?:
-            return row("request", .blue, "\(r.jobID)  \(r.topic)  trace=\(p.traceID)" + (r.tenantID.isEmpty ? "" : "  tenant=\(r.tenantID)"))
+            return row(
+                "request", .blue, "\(r.jobID)  \(r.topic)  trace=\(p.traceID)" + (r.tenantID.isEmpty ? "" : "  tenant=\(r.tenantID)"))
         case .jobResult(let r)?:
             let status = JobStatusText.name(r.status)
             var line = "\(r.jobID)  \(style.paint(status, Style.colour(forState: status)))"
@@ -138,5 +141,3 @@ enum JobStatusText {
         }
     }
 }
-
-import SwiftProtobuf

@@ -43,11 +43,12 @@ enum TraceView {
                 let length = min(max(1, Int(Double(r.updatedAt - created) / span * Double(barWidth))), barWidth - offset)
                 let bar = String(repeating: " ", count: offset) + String(repeating: "#", count: length)
                 let name = r.labels?["step_id"].map { "\($0) (\(r.id))" } ?? r.id
-                lines.append("\(prefix)\(last ? "`- " : "|- ")\(name)  \(r.topic ?? "-")  "
-                    + style.paint(r.state, Style.colour(forState: r.state))
-                    + "  +\(TimeText.duration(seconds: Double(created - start)))  \(JobView.duration(r))"
-                    + (r.workerID.map { "  \($0)" } ?? "")
-                    + "  [\(bar.padding(toLength: barWidth, withPad: " ", startingAt: 0))]")
+                lines.append(
+                    "\(prefix)\(last ? "`- " : "|- ")\(name)  \(r.topic ?? "-")  "
+                        + style.paint(r.state, Style.colour(forState: r.state))
+                        + "  +\(TimeText.duration(seconds: Double(created - start)))  \(JobView.duration(r))"
+                        + (r.workerID.map { "  \($0)" } ?? "")
+                        + "  [\(bar.padding(toLength: barWidth, withPad: " ", startingAt: 0))]")
                 walk(r.id, prefix + (last ? "   " : "|  "))
             }
         }

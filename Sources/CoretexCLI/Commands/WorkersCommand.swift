@@ -54,7 +54,9 @@ struct StatusCommand: AsyncParsableCommand {
         let endpoint = try global.endpoint()
         let status = try await GatewayClient(endpoint).status()
         let printer = Printer(output)
-        if output.output.isMachine { try printer.value(status) } else {
+        if output.output.isMachine {
+            try printer.value(status)
+        } else {
             var t = Table([.init(header: "COMPONENT"), .init(header: "STATUS"), .init(header: "DETAIL", flexible: true)])
             func row(_ name: String, _ ok: Bool, _ detail: String) {
                 t.add([.init(name), .init(ok ? "ok" : "down", ok ? .green : .red), .init(detail)])
@@ -71,4 +73,3 @@ struct StatusCommand: AsyncParsableCommand {
         if down { throw CtxError.reported(.error) }
     }
 }
-

@@ -50,11 +50,15 @@ struct WorkflowList: AsyncParsableCommand {
         let printer = Printer(output)
         if output.output.isMachine { return try printer.list(workflows) }
         if workflows.isEmpty { return Out.error("no workflows") }
-        var t = Table([.init(header: "ID", flexible: true), .init(header: "NAME", flexible: true), .init(header: "STEPS"),
-                       .init(header: "TIMEOUT"), .init(header: "UPDATED"), .init(header: "DESCRIPTION", flexible: true, wideOnly: true)])
+        var t = Table([
+            .init(header: "ID", flexible: true), .init(header: "NAME", flexible: true), .init(header: "STEPS"),
+            .init(header: "TIMEOUT"), .init(header: "UPDATED"), .init(header: "DESCRIPTION", flexible: true, wideOnly: true),
+        ])
         for w in workflows {
-            t.add([.init(w.id), .init(w.name), .init(String(w.steps.count)), .init(w.timeoutSec > 0 ? "\(w.timeoutSec)s" : "-"),
-                   .init(w.updatedAt.map { TimeText.age(seconds: Date().timeIntervalSince($0)) } ?? "-"), .init(w.description)])
+            t.add([
+                .init(w.id), .init(w.name), .init(String(w.steps.count)), .init(w.timeoutSec > 0 ? "\(w.timeoutSec)s" : "-"),
+                .init(w.updatedAt.map { TimeText.age(seconds: Date().timeIntervalSince($0)) } ?? "-"), .init(w.description),
+            ])
         }
         printer.table(t)
     }
@@ -70,16 +74,21 @@ struct WorkflowGet: AsyncParsableCommand {
         let w = try await global.client().workflow(id)
         let printer = Printer(output)
         if output.output.isMachine { return try printer.value(w) }
-        Out.lines(["Workflow:    \(w.id)", "Name:        \(w.name)", "Timeout:     \(w.timeoutSec > 0 ? "\(w.timeoutSec)s" : "none")"]
-            + (w.description.isEmpty ? [] : ["Description: \(w.description)"]))
-        var t = Table([.init(header: "STEP"), .init(header: "TYPE"), .init(header: "TOPIC", flexible: true),
-                       .init(header: "DEPENDS ON", flexible: true), .init(header: "CONDITION / FOR EACH", flexible: true)])
+        Out.lines(
+            ["Workflow:    \(w.id)", "Name:        \(w.name)", "Timeout:     \(w.timeoutSec > 0 ? "\(w.timeoutSec)s" : "none")"]
+                + (w.description.isEmpty ? [] : ["Description: \(w.description)"]))
+        var t = Table([
+            .init(header: "STEP"), .init(header: "TYPE"), .init(header: "TOPIC", flexible: true),
+            .init(header: "DEPENDS ON", flexible: true), .init(header: "CONDITION / FOR EACH", flexible: true),
+        ])
         for stepID in WorkflowPlanner.executionOrder(of: w) {
             guard let step = w.steps[stepID] else { continue }
             let extra = [step.hasCondition ? "if \(step.condition)" : nil, step.isForEach ? "for each \(step.forEach)" : nil]
                 .compactMap { $0 }.joined(separator: "; ")
-            t.add([.init(stepID), .init(step.type.rawValue.isEmpty ? "worker" : step.type.rawValue),
-                   .init(step.type.isApproval ? "-" : w.topic(of: step)), .init(step.dependsOn.joined(separator: ", ")), .init(extra)])
+            t.add([
+                .init(stepID), .init(step.type.rawValue.isEmpty ? "worker" : step.type.rawValue),
+                .init(step.type.isApproval ? "-" : w.topic(of: step)), .init(step.dependsOn.joined(separator: ", ")), .init(extra),
+            ])
         }
         Out.line("")
         printer.table(t)

@@ -28,13 +28,20 @@ public enum ConfigDocs {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// One line per variable: name, default, what it does.
+    /// The environment section of `coretex-server --help`: one `NAME=default` per line, short
+    /// enough not to be wrapped (`coretex-server env` says what each one does).
     public static func helpText() -> String {
+        ConfigVariable.all.map { "  \($0.name)" + ($0.defaultValue.isEmpty ? "" : "=\($0.defaultValue)") }
+            .joined(separator: "\n")
+    }
+
+    /// `coretex-server env`: name, default and what it does, one variable per line.
+    public static func text() -> String {
         let width = ConfigVariable.all.map(\.name.count).max() ?? 0
         return ConfigVariable.all.map { v in
             let name = v.name.padding(toLength: width, withPad: " ", startingAt: 0)
             let value = v.defaultValue.isEmpty ? "" : " (default \(v.defaultValue))"
-            return "  \(name)  \(v.doc.replacingOccurrences(of: "`", with: ""))\(value)"
+            return "\(name)  \(v.doc.replacingOccurrences(of: "`", with: ""))\(value)"
         }.joined(separator: "\n")
     }
 }

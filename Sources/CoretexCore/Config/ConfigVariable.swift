@@ -82,7 +82,7 @@ extension ConfigVariable {
     // Gateway
     public static let apiKey = Self(
         "API_KEY", .secret, "", [.gateway, .dev],
-        "API key every request must carry (`X-API-Key` or `Authorization: Bearer`); none: no auth.")
+        "API key every request must carry (`X-API-Key` header or `api_key` query parameter); none: no auth.")
     public static let coretexAPIKey = Self(
         "CORETEX_API_KEY", .secret, "", [.gateway, .dev], "Same as `API_KEY`, and wins over it.")
     public static let superSecretAPIToken = Self(

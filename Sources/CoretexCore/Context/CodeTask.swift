@@ -38,8 +38,9 @@ public struct CodeTask: Sendable, Equatable {
     }
 
     private static func fields(_ o: [String: JSONValue], payload: Data) -> CodeTask? {
-        let task = CodeTask(filePath: text(o["file_path"]), code: text(o["code_snippet"], trim: false),
-                            instruction: text(o["instruction"]), payload: payload)
+        let task = CodeTask(
+            filePath: text(o["file_path"]), code: text(o["code_snippet"], trim: false),
+            instruction: text(o["instruction"]), payload: payload)
         let blank = [task.filePath, task.code, task.instruction].allSatisfy {
             $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         }

@@ -39,8 +39,9 @@ public struct PatchCheck: Sendable, Equatable {
         do {
             diff = try UnifiedDiff.parse(text)
         } catch {
-            return PatchCheck(format: .text, content: trimmed, applies: nil,
-                              note: "the model's answer looks like a diff but does not parse: \(error)", patched: nil)
+            return PatchCheck(
+                format: .text, content: trimmed, applies: nil,
+                note: "the model's answer looks like a diff but does not parse: \(error)", patched: nil)
         }
 
         let filePath = filePath.flatMap { $0.isEmpty ? nil : $0 }
@@ -66,8 +67,9 @@ public struct PatchCheck: Sendable, Equatable {
         if !diff.otherFiles.isEmpty {
             notes.append("the diff also changes \(diff.otherFiles.joined(separator: ", ")); only its first file was checked")
         }
-        return PatchCheck(format: .unifiedDiff, content: text, applies: applies,
-                          note: notes.isEmpty ? nil : notes.joined(separator: "; "), patched: patched)
+        return PatchCheck(
+            format: .unifiedDiff, content: text, applies: applies,
+            note: notes.isEmpty ? nil : notes.joined(separator: "; "), patched: patched)
     }
 
     private static func basename(_ path: String) -> Substring {

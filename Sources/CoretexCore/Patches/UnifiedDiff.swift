@@ -195,7 +195,7 @@ extension UnifiedDiff {
     private static func hunkHeader(_ line: String, lineNumber: Int) throws(DiffError) -> Hunk {
         let parts = line.split(separator: " ")
         guard parts.count >= 4, parts[0] == "@@", parts[3].hasPrefix("@@"),
-              let old = range(parts[1], sign: "-"), let new = range(parts[2], sign: "+")
+            let old = range(parts[1], sign: "-"), let new = range(parts[2], sign: "+")
         else { throw .malformedHunkHeader(line: lineNumber, text: line) }
         return Hunk(oldStart: old.start, oldCount: old.count, newStart: new.start, newCount: new.count, lines: [])
     }
@@ -225,7 +225,8 @@ extension UnifiedDiff {
                 continue
             }
             guard !isBoundary(i), !lines[i].isEmpty || hunk.oldCount > old && hunk.newCount > new,
-                  let line = bodyLine(lines[i]) else { break }
+                let line = bodyLine(lines[i])
+            else { break }
             hunk.lines.append(line)
             if case .added = line {} else { old += 1 }
             if case .removed = line {} else { new += 1 }
@@ -241,8 +242,9 @@ extension UnifiedDiff {
                 if case .removed = line {} else { new += 1 }
                 i += 1
             }
-            throw .countMismatch(hunk: number, expectedOld: hunk.oldCount, expectedNew: hunk.newCount,
-                                 foundOld: old, foundNew: new)
+            throw .countMismatch(
+                hunk: number, expectedOld: hunk.oldCount, expectedNew: hunk.newCount,
+                foundOld: old, foundNew: new)
         }
         return i
     }
@@ -377,8 +379,9 @@ extension UnifiedDiff {
         }
         let k = old.indices.first { best.position + $0 >= lines.count || !sameLine(old[$0], lines[best.position + $0]) } ?? 0
         let line = best.position + k
-        return .contextMismatch(hunk: hunk, expectedLine: line + 1, expected: old[k],
-                                found: line < lines.count ? lines[line] : nil)
+        return .contextMismatch(
+            hunk: hunk, expectedLine: line + 1, expected: old[k],
+            found: line < lines.count ? lines[line] : nil)
     }
 
     private static func matchCount(_ old: [String], in lines: [String], at position: Int) -> Int {

@@ -25,8 +25,10 @@ public struct SastRule: Codable, Sendable, Equatable {
     /// becomes a second copy of the leak.
     public var secret: Bool?
 
-    public init(id: String, severity: String, message: String, pattern: String, languages: [String]? = nil,
-                ignoreCase: Bool? = nil, minEntropy: Double? = nil, secret: Bool? = nil) {
+    public init(
+        id: String, severity: String, message: String, pattern: String, languages: [String]? = nil,
+        ignoreCase: Bool? = nil, minEntropy: Double? = nil, secret: Bool? = nil
+    ) {
         self.id = id
         self.severity = severity
         self.message = message

@@ -13,8 +13,10 @@ public struct SastFinding: Codable, Sendable, Equatable {
     /// The line trimmed, at most 200 characters, with every secret on it redacted.
     public var snippet: String
 
-    public init(rule: String, severity: String, message: String, file_path: String, line: Int, column: Int,
-                snippet: String) {
+    public init(
+        rule: String, severity: String, message: String, file_path: String, line: Int, column: Int,
+        snippet: String
+    ) {
         self.rule = rule
         self.severity = severity
         self.message = message
@@ -72,10 +74,11 @@ public enum SastScanner {
             let redacted = redact(line, secrets)
             for hit in hits.sorted(by: { $0.rule.id < $1.rule.id }) {
                 let column = characterOffset(of: hit.start, in: line)
-                findings.append(SastFinding(
-                    rule: hit.rule.id, severity: hit.rule.severity, message: hit.rule.message,
-                    file_path: path, line: index + 1, column: column + 1,
-                    snippet: snippet(of: redacted, around: column)))
+                findings.append(
+                    SastFinding(
+                        rule: hit.rule.id, severity: hit.rule.severity, message: hit.rule.message,
+                        file_path: path, line: index + 1, column: column + 1,
+                        snippet: snippet(of: redacted, around: column)))
             }
         }
         return findings

@@ -20,8 +20,10 @@ public struct SafetyPolicy: Sendable, Equatable {
         fileprivate private(set) var allowPatterns: [TopicPattern]
         fileprivate private(set) var denyPatterns: [TopicPattern]
 
-        public init(allowTopics: [String] = [], denyTopics: [String] = [],
-                    allowedRepoHosts: [String] = [], maxConcurrentJobs: Int = 0) {
+        public init(
+            allowTopics: [String] = [], denyTopics: [String] = [],
+            allowedRepoHosts: [String] = [], maxConcurrentJobs: Int = 0
+        ) {
             self.allowTopics = allowTopics
             self.denyTopics = denyTopics
             self.allowedRepoHosts = allowedRepoHosts
@@ -71,8 +73,10 @@ public struct SafetyPolicy: Sendable, Equatable {
     }
 
     /// The decision with no policy file loaded (only the fixed checks apply).
-    public static func check(policy: SafetyPolicy?, topic rawTopic: String, tenant rawTenant: String,
-                             effectiveConfig: String? = nil) -> Decision {
+    public static func check(
+        policy: SafetyPolicy?, topic rawTopic: String, tenant rawTenant: String,
+        effectiveConfig: String? = nil
+    ) -> Decision {
         let topic = trimmed(rawTopic)
         var tenant = trimmed(rawTenant)
         if tenant.isEmpty, let policy { tenant = policy.defaultTenant.trimmingCharacters(in: .whitespaces) }

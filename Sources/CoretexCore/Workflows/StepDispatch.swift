@@ -84,7 +84,8 @@ public struct StepDispatch: Sendable, Equatable {
     /// step has one, else the whole run input; for a child, `item` is added unless the payload
     /// already has it.
     static func payload(step: WorkflowStep, run: WorkflowRun, item: JSONValue?) throws(TemplateError) -> JSONValue {
-        var payload = step.input.isEmpty
+        var payload =
+            step.input.isEmpty
             ? (run.input ?? .null)
             : try StepTemplate.render(.object(step.input), in: run.scope(item: item))
         if let item {

@@ -16,4 +16,9 @@ public struct BusError: Error, CustomStringConvertible, Sendable {
     public let operation: String
     public let text: String
     public var description: String { "nats \(operation): \(text)" }
+
+    public init(operation: String, text: String) {
+        self.operation = operation
+        self.text = text
+    }
 }

@@ -6,13 +6,17 @@ public final class BusSubscription: AsyncSequence, @unchecked Sendable {
     public typealias Element = BusMessage
 
     private let stream: AsyncStream<BusMessage>
-    private let subscription: OpaquePointer
+    /// The nats.c subscription; nil for one made by an in-memory bus.
+    private let subscription: OpaquePointer?
+    private let stop: (@Sendable () -> Void)?
     public let subject: String
 
     /// `accept` is asked on nats.c's delivery thread as each message arrives, with its bytes; a
     /// message it refuses is dropped there, before it is copied or any task is woken for it.
-    init(connection: OpaquePointer, subject: String, queue: String?,
-         accept: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil) throws {
+    init(
+        connection: OpaquePointer, subject: String, queue: String?,
+        accept: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil
+    ) throws {
         let (stream, continuation) = AsyncStream.makeStream(of: BusMessage.self)
         // Owned by the C side from here until the completion callback releases it: nats.c
         // guarantees the message handler does not run after that.
@@ -34,6 +38,16 @@ public final class BusSubscription: AsyncSequence, @unchecked Sendable {
         natsSubscription_SetOnCompleteCB(sub, onComplete, sink)
         self.stream = stream
         self.subscription = sub
+        self.stop = nil
+        self.subject = subject
+    }
+
+    /// A subscription fed by something other than nats.c (an in-memory bus): `stream` yields
+    /// its messages, `stop` ends delivery (it must finish the stream).
+    public init(subject: String, stream: AsyncStream<BusMessage>, stop: @escaping @Sendable () -> Void) {
+        self.stream = stream
+        self.subscription = nil
+        self.stop = stop
         self.subject = subject
     }
 
@@ -41,12 +55,16 @@ public final class BusSubscription: AsyncSequence, @unchecked Sendable {
 
     /// Stops delivery; iteration ends after the messages already received.
     public func unsubscribe() {
-        natsSubscription_Unsubscribe(subscription)
+        if let subscription { natsSubscription_Unsubscribe(subscription) } else { stop?() }
     }
 
     deinit {
-        natsSubscription_Unsubscribe(subscription)
-        natsSubscription_Destroy(subscription)
+        if let subscription {
+            natsSubscription_Unsubscribe(subscription)
+            natsSubscription_Destroy(subscription)
+        } else {
+            stop?()
+        }
     }
 }
 

@@ -8,7 +8,7 @@ import Synchronization
 /// nats.c is thread-safe, reconnects on its own (unlimited attempts, 2 s apart, buffering
 /// publishes meanwhile) and re-subscribes after a reconnect. Its callbacks run on its own
 /// threads; they only hand the message to an `AsyncStream`, so no Swift code runs there.
-public final class NATSBus: @unchecked Sendable {
+public final class NATSBus: MessageBus, @unchecked Sendable {
     // @unchecked: the only stored C pointer is a thread-safe nats.c connection, and it is
     // destroyed once, in `close()`, guarded by `closed`.
     private let connection: OpaquePointer
@@ -90,8 +90,10 @@ public final class NATSBus: @unchecked Sendable {
     /// thread: a listener that is often idle, or wants few of the messages, drops the rest
     /// there for nearly nothing. (A queue-group member that refuses a message loses it for the
     /// whole group.)
-    public func subscribe(_ subject: String, queue: String? = nil,
-                          accept: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil) throws -> BusSubscription {
+    public func subscribe(
+        _ subject: String, queue: String? = nil,
+        accept: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil
+    ) throws -> BusSubscription {
         try BusSubscription(connection: connection, subject: subject, queue: queue, accept: accept)
     }
 
@@ -142,6 +144,8 @@ public final class NATSBus: @unchecked Sendable {
     }
 
     public var isConnected: Bool { natsConnection_Status(connection) == NATS_CONN_STATUS_CONNECTED }
+
+    public var displayURL: String { Self.redact(url) }
 
     /// Closes the connection; subscriptions end. Safe to call more than once.
     public func close() {

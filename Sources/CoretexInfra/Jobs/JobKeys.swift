@@ -17,6 +17,8 @@ public enum JobKeys {
     /// The packet a job was submitted in (base64), kept for a while so a job that no scheduler
     /// received can be published again by the reconciler.
     public static func submission(_ id: String) -> String { "job:request:\(id)" }
+    /// The lock reconciler replicas take turns with (a `RedisLock`: only its owner releases it).
+    public static let reconcilerLock = "coretex:reconciler:default"
 
     /// `redis://<key>` → `<key>`; nil unless the pointer has that form and a non-empty key.
     public static func key(fromPointer pointer: String) -> String? {

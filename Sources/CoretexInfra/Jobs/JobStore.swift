@@ -5,7 +5,7 @@ import Foundation
 /// Jobs in Redis: states, meta, context and result blobs, traces and dead letters, in the
 /// contract's key layout (`JobKeys`). Every state change is one atomic script call
 /// (`TransitionScript`); reads are pipelined.
-public struct JobStore: Sendable {
+public struct JobStore: JobRecords {
     public let redis: RedisClient
     public let settings: StoreSettings
 
@@ -16,15 +16,9 @@ public struct JobStore: Sendable {
 
     // MARK: - state changes
 
-    /// Applies `change` atomically and reports what happened.
-    @discardableResult
-    public func apply(_ id: String, _ change: StateChange, now: Date = Date()) async throws -> TransitionOutcome {
-        try await applyReturningTopic(id, change, now: now).outcome
-    }
-
-    /// `apply`, also returning the job's topic when the change applied (for metrics labels),
-    /// so callers need no second round trip.
-    public func applyReturningTopic(_ id: String, _ change: StateChange, now: Date = Date()) async throws
+    /// Applies `change`, also returning the job's topic when the change applied (for metrics
+    /// labels), so callers need no second round trip.
+    public func applyReturningTopic(_ id: String, _ change: StateChange, now: Date) async throws
         -> (outcome: TransitionOutcome, topic: String?)
     {
         try await applyReturningTopic(id, change, now: now, after: [])
@@ -32,7 +26,7 @@ public struct JobStore: Sendable {
 
     /// `apply`, also reading the blob behind `pointer` (nil when there is none) in the same
     /// round trip: a worker starting a job needs both.
-    public func apply(_ id: String, _ change: StateChange, reading pointer: String, now: Date = Date()) async throws
+    public func apply(_ id: String, _ change: StateChange, reading pointer: String, now: Date) async throws
         -> (outcome: TransitionOutcome, blob: [UInt8]?)
     {
         let reads = JobKeys.key(fromPointer: pointer).map { [["GET", $0]] } ?? []
@@ -50,8 +44,10 @@ public struct JobStore: Sendable {
 
     /// Runs the transition script with `prelude` just before it and `followUps` just after it,
     /// all in one round trip.
-    private func transition(_ id: String, _ change: StateChange, now: Date, after prelude: [[String]],
-                            then followUps: [[String]]) async throws
+    private func transition(
+        _ id: String, _ change: StateChange, now: Date, after prelude: [[String]],
+        then followUps: [[String]]
+    ) async throws
         -> (outcome: TransitionOutcome, topic: String?, followUps: [RedisValue])
     {
         let keys = [
@@ -79,8 +75,9 @@ public struct JobStore: Sendable {
             String(change.deadlineUnix ?? 0),
         ]
         for (field, value) in change.fields { args += [field, value] }
-        let (script, after) = try await redis.eval(TransitionScript.script, keys: keys, args: args, after: prelude,
-                                                   then: followUps)
+        let (script, after) = try await redis.eval(
+            TransitionScript.script, keys: keys, args: args, after: prelude,
+            then: followUps)
         let reply = script.array
         let outcome = reply.first?.text ?? ""
         let current = reply.count > 1 ? JobState(rawValue: reply[1].text ?? "") : nil
@@ -95,9 +92,10 @@ public struct JobStore: Sendable {
     /// submitted in (kept for `submissionTTL`, see `submissions`), in one round trip.
     /// Returns `.rejected(current:)` when the id already exists: a duplicate submission never
     /// resets a job.
-    @discardableResult
-    public func create(_ id: String, meta: [(String, String)], traceID: String?, deadlineUnix: Int?,
-                       context: String?, submission: [UInt8]? = nil, now: Date = Date()) async throws -> TransitionOutcome {
+    public func create(
+        _ id: String, meta: [(String, String)], traceID: String?, deadlineUnix: Int?,
+        context: String?, submission: [UInt8]?, now: Date
+    ) async throws -> TransitionOutcome {
         var change = StateChange(to: .pending, from: [nil])
         change.fields = meta
         change.traceID = traceID
@@ -106,8 +104,10 @@ public struct JobStore: Sendable {
         // sees the job can always read it.
         var prelude = context.map { [["SET", JobKeys.context(id), $0, "EX", String(settings.dataTTL)]] } ?? []
         if let submission {  // NX: a duplicate id, rejected below, leaves the job's own packet
-            prelude.append(["SET", JobKeys.submission(id), Data(submission).base64EncodedString(),
-                            "EX", String(Self.submissionTTL), "NX"])
+            prelude.append([
+                "SET", JobKeys.submission(id), Data(submission).base64EncodedString(),
+                "EX", String(Self.submissionTTL), "NX",
+            ])
         }
         return try await applyReturningTopic(id, change, now: now, after: prelude).outcome
     }
@@ -162,33 +162,11 @@ public struct JobStore: Sendable {
         Self.hash(try await redis.command("HGETALL", JobKeys.meta(id)))
     }
 
-    static let recordFields = [
-        "state", "updated_at", "trace_id", "topic", "tenant", "team", "principal",
-        "safety_decision", "safety_reason", "deadline_unix", "worker_id", "created_at", "labels", "parent_job_id",
-    ]
-
     /// List records of the given jobs, in the given order, in one round trip. Jobs whose meta
     /// has expired are left out.
     public func records(_ ids: [String]) async throws -> [JobRecord] {
-        let replies = try await redis.pipeline(ids.map { ["HMGET", JobKeys.meta($0)] + Self.recordFields })
-        return zip(ids, replies).compactMap { id, reply in
-            let v = reply.array.map { $0.text.flatMap { $0.isEmpty ? nil : $0 } }
-            guard v.count == Self.recordFields.count, let state = v[0] else { return nil }
-            var r = JobRecord(id: id, updatedAt: Int(v[1] ?? "") ?? 0, state: state)
-            r.traceID = v[2]
-            r.topic = v[3]
-            r.tenant = v[4]
-            r.team = v[5]
-            r.principal = v[6]
-            r.safetyDecision = v[7]
-            r.safetyReason = v[8]
-            r.deadlineUnix = v[9].flatMap { Int($0) }
-            r.workerID = v[10]
-            r.createdAt = v[11].flatMap { Int($0) }
-            r.labels = v[12].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
-            r.parentJobID = v[13]
-            return r
-        }
+        let replies = try await redis.pipeline(ids.map { ["HMGET", JobKeys.meta($0)] + JobRecordReading.recordFields })
+        return zip(ids, replies).compactMap { id, reply in JobRecordReading.record(id: id, values: reply.array.map(\.text)) }
     }
 
     /// Everything known about one job, in two round trips; nil when the job does not exist.
@@ -201,36 +179,11 @@ public struct JobStore: Sendable {
             ["GET", JobKeys.dlqEntry(id)],
             ["LRANGE", JobKeys.events(id), "0", "-1"],
         ])
-        let meta = Self.hash(replies[0])
-        guard let state = meta["state"] ?? replies[1].text else { return nil }
-        var d = JobDetail(id: id, state: state)
-        d.traceID = meta["trace_id"] ?? ""
-        d.topic = meta["topic"] ?? ""
-        d.tenant = meta["tenant"] ?? ""
-        d.safetyDecision = meta["safety_decision"] ?? ""
-        d.safetyReason = meta["safety_reason"] ?? ""
-        d.resultPtr = meta["result_ptr"] ?? replies[2].text ?? ""
-        d.context = replies[3].bytes.flatMap { JSONValue.parse($0) }
-        d.team = meta["team"].flatMap { $0.isEmpty ? nil : $0 }
-        d.principal = meta["principal"].flatMap { $0.isEmpty ? nil : $0 }
-        d.memoryID = meta["memory_id"].flatMap { $0.isEmpty ? nil : $0 }
-        d.workerID = meta["worker_id"].flatMap { $0.isEmpty ? nil : $0 }
-        d.labels = meta["labels"].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
-        d.updatedAt = meta["updated_at"].flatMap { Int($0) }
-        d.deadlineUnix = meta["deadline_unix"].flatMap { Int($0) }
-        d.parentJobID = meta["parent_job_id"].flatMap { $0.isEmpty ? nil : $0 }
-        if let entry = replies[4].bytes.flatMap({ try? JSONDecoder().decode(DLQEntry.self, from: Data($0)) }) {
-            d.errorStatus = entry.status
-            if let reason = entry.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty {
-                d.errorMessage = reason
-            }
-        }
-        d.events = replies[5].array.compactMap { item in
-            guard let text = item.text else { return nil }
-            let parts = text.split(separator: "|", maxSplits: 1)
-            guard parts.count == 2, let at = Int(parts[0]) else { return nil }
-            return JobEvent(at: at, state: String(parts[1]))
-        }
+        guard
+            var d = JobRecordReading.detail(
+                id: id, meta: Self.hash(replies[0]), legacyState: replies[1].text, legacyResultPtr: replies[2].text,
+                context: replies[3].bytes, deadLetter: replies[4].bytes, events: replies[5].array.compactMap(\.text))
+        else { return nil }
         if let key = JobKeys.key(fromPointer: d.resultPtr), let bytes = try await redis.command("GET", key).bytes {
             d.result = JSONValue.parse(bytes)
         }
@@ -257,7 +210,7 @@ public struct JobStore: Sendable {
 
     /// Ids that entered `state` at or before `cutoff` (unix seconds), oldest first, skipping
     /// the first `offset`.
-    public func ids(in state: JobState, enteredBefore cutoff: Int, limit: Int, offset: Int = 0) async throws -> [String] {
+    public func ids(in state: JobState, enteredBefore cutoff: Int, limit: Int, offset: Int) async throws -> [String] {
         try await redis.command(
             "ZRANGEBYSCORE", JobKeys.index(state.rawValue), "-inf", String(cutoff), "LIMIT", String(offset), String(limit)
         ).array.compactMap(\.text)

@@ -24,8 +24,10 @@ public final class ManagedProcess: @unchecked Sendable {
 
     /// Starts `executable` (looked up on PATH when not absolute); stdout and stderr go to
     /// `logFile` when given, else are discarded. `environment` replaces the inherited one.
-    public init(name: String, executable: String, arguments: [String], environment: [String: String]? = nil,
-                logFile: String? = nil) throws {
+    public init(
+        name: String, executable: String, arguments: [String], environment: [String: String]? = nil,
+        logFile: String? = nil
+    ) throws {
         self.name = name
         guard let path = Self.resolve(executable) else { throw ProcessError.notFound(executable) }
 

@@ -70,9 +70,10 @@ public final class RedisClient: Sendable {
 
     /// `eval` with `followUps` sent in the same round trip, right after the script; their
     /// replies come back as values, errors included, as with `pipeline`.
-    public func eval(_ script: RedisScript, keys: [String], args: [String], after prelude: [[String]] = [],
-                     then followUps: [[String]]) async throws -> (script: RedisValue, followUps: [RedisValue])
-    {
+    public func eval(
+        _ script: RedisScript, keys: [String], args: [String], after prelude: [[String]] = [],
+        then followUps: [[String]]
+    ) async throws -> (script: RedisValue, followUps: [RedisValue]) {
         for _ in 0..<2 {
             let sha = try await load(script)
             var commands = RedisCommands(prelude)

@@ -8,8 +8,10 @@ public struct RedisURL: Sendable, Equatable {
     public var username: String?
     public var database: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 6379, password: String? = nil, username: String? = nil,
-                database: Int = 0) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 6379, password: String? = nil, username: String? = nil,
+        database: Int = 0
+    ) {
         self.host = host
         self.port = port
         self.password = password

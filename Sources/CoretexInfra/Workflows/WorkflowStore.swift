@@ -57,7 +57,8 @@ public struct WorkflowStore: Sendable {
         let json = String(decoding: try Self.encoder.encode(run), as: UTF8.self)
         let score = String((run.updatedAt ?? Date()).timeIntervalSince1970)
         var commands: [[String]] = [
-            run.status.isTerminal ? ["SET", WorkflowKeys.run(run.id), json, "EX", String(runTTL)] : ["SET", WorkflowKeys.run(run.id), json],
+            run.status.isTerminal
+                ? ["SET", WorkflowKeys.run(run.id), json, "EX", String(runTTL)] : ["SET", WorkflowKeys.run(run.id), json],
             ["ZADD", WorkflowKeys.runsOf(run.workflowID), score, run.id],
             ["ZADD", WorkflowKeys.allRuns, score, run.id],
             ["ZADD", WorkflowKeys.runsIn(run.status.rawValue), score, run.id],

@@ -8,8 +8,10 @@ public struct MemoryView: Codable, Sendable, Equatable {
     public var text: String?
     public var json: JSONValue?
 
-    public init(pointer: String, key: String, kind: String, sizeBytes: Int, base64: String,
-                text: String? = nil, json: JSONValue? = nil) {
+    public init(
+        pointer: String, key: String, kind: String, sizeBytes: Int, base64: String,
+        text: String? = nil, json: JSONValue? = nil
+    ) {
         self.pointer = pointer
         self.key = key
         self.kind = kind

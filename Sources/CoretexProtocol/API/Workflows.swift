@@ -22,8 +22,10 @@ public struct PendingApproval: Codable, Sendable, Equatable {
     public var waitingSince: String?
     public var runInput: JSONValue?
 
-    public init(workflowID: String, workflowName: String, runID: String, stepID: String, stepName: String,
-                waitingSince: String?, runInput: JSONValue?) {
+    public init(
+        workflowID: String, workflowName: String, runID: String, stepID: String, stepName: String,
+        waitingSince: String?, runInput: JSONValue?
+    ) {
         self.workflowID = workflowID
         self.workflowName = workflowName
         self.runID = runID

@@ -158,26 +158,32 @@ public final class ConsoleApp: Sendable {
             case .load(let view): await load(view); return
             case .cancelJobs(let ids):
                 for id in ids { _ = try await client.cancel(id) }
-                update { $0.message = "cancelled \(ids.count) job\(ids.count == 1 ? "" : "s")"; $0.lists[.jobs]?.marks = [] }
+                update {
+                    $0.message = "cancelled \(ids.count) job\(ids.count == 1 ? "" : "s")"; $0.lists[.jobs]?.marks = []
+                }
             case .cancelRun(let id):
                 try await client.cancelRun(try await client.run(id))
                 update { $0.message = "run \(id) cancelled" }
             case .approve(let refs):
                 for ref in refs {
-                    try await client.decide(try await client.run(ref.run), step: ref.step,
-                                            ApprovalDecision(approved: true, approver: Self.user, reason: "approved in the console"))
+                    try await client.decide(
+                        try await client.run(ref.run), step: ref.step,
+                        ApprovalDecision(approved: true, approver: Self.user, reason: "approved in the console"))
                 }
                 update { $0.message = "approved \(refs.map(\.step).joined(separator: ", "))" }
             case .reject(let ref, let reason):
-                try await client.decide(try await client.run(ref.run), step: ref.step,
-                                        ApprovalDecision(approved: false, approver: Self.user, reason: reason))
+                try await client.decide(
+                    try await client.run(ref.run), step: ref.step,
+                    ApprovalDecision(approved: false, approver: Self.user, reason: reason))
                 update { $0.message = "rejected \(ref.step): \(reason)" }
             case .retryDeadLetters(let ids):
                 for id in ids { _ = try await client.retryDeadLetter(id) }
                 update { $0.message = "retried \(ids.count)" }
             case .deleteDeadLetters(let ids):
                 for id in ids { try await client.deleteDeadLetter(id) }
-                update { $0.message = "deleted \(ids.count)"; $0.lists[.dlq]?.marks = [] }
+                update {
+                    $0.message = "deleted \(ids.count)"; $0.lists[.dlq]?.marks = []
+                }
             }
             await refresh()
         } catch {
@@ -207,7 +213,8 @@ public final class ConsoleApp: Sendable {
 /// A bus packet as one line of the stream view.
 enum StreamText {
     static func line(_ p: Coretex_Agent_V1_BusPacket) -> String {
-        let time = (p.hasCreatedAt ? p.createdAt.date : Date()).formatted(.dateTime.hour(.twoDigits(amPM: .omitted)).minute(.twoDigits).second(.twoDigits))
+        let time = (p.hasCreatedAt ? p.createdAt.date : Date()).formatted(
+            .dateTime.hour(.twoDigits(amPM: .omitted)).minute(.twoDigits).second(.twoDigits))
         switch p.payload {
         case .jobRequest(let r)?: return "\(time)  request  \(r.jobID)  \(r.topic)"
         case .jobResult(let r)?:

@@ -69,15 +69,18 @@ public struct Console: Sendable {
             message = "cancelled"
             return []
         case .reason(let ref, let text):
-            return edit(text, key, done: { s, reason in
-                guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { s.message = "a rejection needs a reason"; return [] }
-                return [.reject(ref, reason: reason)]
-            }, update: { .reason(ref, $0) })
+            return edit(
+                text, key,
+                done: { s, reason in
+                    guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { s.message = "a rejection needs a reason"; return [] }
+                    return [.reject(ref, reason: reason)]
+                }, update: { .reason(ref, $0) })
         }
     }
 
     /// Line editing for the palette, filter and reason prompts.
-    private mutating func edit(_ text: String, _ key: Key, done: (inout Console, String) -> [Effect], update: (String) -> Mode) -> [Effect] {
+    private mutating func edit(_ text: String, _ key: Key, done: (inout Console, String) -> [Effect], update: (String) -> Mode) -> [Effect]
+    {
         switch key {
         case .escape:
             if case .filter = mode { lists[view.kind, default: ListState()].filter = "" }
@@ -299,7 +302,9 @@ public struct Console: Sendable {
 
 /// `:` commands and their completion.
 public enum Palette {
-    public static let commands = ["jobs", "runs", "approvals", "workers", "stream", "dlq", "help", "job ", "run ", "trace ", "memory ", "quit"]
+    public static let commands = [
+        "jobs", "runs", "approvals", "workers", "stream", "dlq", "help", "job ", "run ", "trace ", "memory ", "quit",
+    ]
 
     /// Completes to the single command that starts with `text`, or their common prefix.
     public static func complete(_ text: String) -> String {

@@ -21,7 +21,8 @@ public struct ListState: Sendable, Equatable {
         let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
         return rows.filter { row in
             let s = text(row)
-            let hit = regex.map { $0.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil }
+            let hit =
+                regex.map { $0.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil }
                 ?? s.localizedCaseInsensitiveContains(pattern)
             return hit != inverted
         }

@@ -54,10 +54,13 @@ public enum Renderer {
         col += connection.0.count + 2
         if c.readonly { screen.put(0, col, "[read-only]", TextStyle(.yellow)); col += 13 }
         let badge = " Approvals: \(c.data.approvals.count) "
-        screen.put(0, max(col, screen.cols - badge.count), badge,
-                   c.data.approvals.isEmpty ? .plain : TextStyle(.yellow, bold: true, reverse: true))
-        let tabs: [(String, View.Kind)] = [("1 Jobs", .jobs), ("2 Runs", .runs), ("3 Approvals", .approvals),
-                                            ("4 Workers", .workers), ("5 Stream", .stream), ("6 DLQ", .dlq)]
+        screen.put(
+            0, max(col, screen.cols - badge.count), badge,
+            c.data.approvals.isEmpty ? .plain : TextStyle(.yellow, bold: true, reverse: true))
+        let tabs: [(String, View.Kind)] = [
+            ("1 Jobs", .jobs), ("2 Runs", .runs), ("3 Approvals", .approvals),
+            ("4 Workers", .workers), ("5 Stream", .stream), ("6 DLQ", .dlq),
+        ]
         var x = 0
         for (title, kind) in tabs {
             let active = c.stack.first?.kind == kind
@@ -93,7 +96,9 @@ public enum Renderer {
         let state = c.list(kind)
         let page = max(1, bottom - top)
         let buttonsWidth = kind == .approvals ? 20 : 0
-        var widths = headers.indices.map { i in max(headers[i].count, rows.prefix(500).map { $0.cells.indices.contains(i) ? $0.cells[i].count : 0 }.max() ?? 0) }
+        var widths = headers.indices.map { i in
+            max(headers[i].count, rows.prefix(500).map { $0.cells.indices.contains(i) ? $0.cells[i].count : 0 }.max() ?? 0)
+        }
         fit(&widths, into: screen.cols - 2 - buttonsWidth)
         var x = 2
         for (i, h) in headers.enumerated() {
@@ -102,7 +107,11 @@ public enum Renderer {
         }
         var buttons: [Button] = []
         if rows.isEmpty {
-            screen.put(top + 1, 2, c.connection == .connected ? "nothing here" + (state.filter.isEmpty ? "" : " (filter: \(state.filter))") : "waiting for the gateway…", TextStyle(.grey))
+            screen.put(
+                top + 1, 2,
+                c.connection == .connected
+                    ? "nothing here" + (state.filter.isEmpty ? "" : " (filter: \(state.filter))") : "waiting for the gateway…",
+                TextStyle(.grey))
         }
         let start = min(state.offset, max(0, rows.count - 1))
         for (i, row) in rows.dropFirst(start).prefix(page).enumerated() {
@@ -116,7 +125,10 @@ public enum Renderer {
                 var style = row.styles.indices.contains(ci) ? row.styles[ci] : .plain
                 if selected { style.reverse = true }
                 let text = clip(cell, widths[ci])
-                screen.put(y, x, selected ? text.padding(toLength: widths[ci] + (ci == widths.count - 1 ? 0 : 2), withPad: " ", startingAt: 0) : text, style)
+                screen.put(
+                    y, x,
+                    selected ? text.padding(toLength: widths[ci] + (ci == widths.count - 1 ? 0 : 2), withPad: " ", startingAt: 0) : text,
+                    style)
                 x += widths[ci] + 2
             }
             buttons.append(Button(row: y, col: 0, width: x, target: .row(index)))
@@ -166,11 +178,15 @@ public enum Renderer {
             var lines: [(String, TextStyle)] = [
                 ("Job      \(d.id)", .bold), ("State    \(d.state)", .state(d.state)), ("Topic    \(d.topic)", .plain),
                 ("Tenant   \(d.tenant)", .plain), ("Worker   \(d.workerID ?? "-")", .plain), ("Trace    \(d.traceID)", .plain),
-                ("Safety   \(d.safetyDecision)\(d.safetyReason.isEmpty ? "" : ": \(d.safetyReason)")", d.safetyDecision == "DENY" ? TextStyle(.red) : .plain),
+                (
+                    "Safety   \(d.safetyDecision)\(d.safetyReason.isEmpty ? "" : ": \(d.safetyReason)")",
+                    d.safetyDecision == "DENY" ? TextStyle(.red) : .plain
+                ),
             ]
             if let e = d.errorMessage { lines.append(("Error    \(e)", TextStyle(.red))) }
             if let labels = d.labels, !labels.isEmpty {
-                lines.append(("Labels   " + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), .plain))
+                lines.append(
+                    ("Labels   " + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), .plain))
             }
             lines.append(("History  " + d.events.map(\.state).joined(separator: " → "), .plain))
             lines.append(("", .plain))
@@ -194,7 +210,9 @@ public enum Renderer {
                 return items.flatMap { item -> [(String, TextStyle)] in
                     let role = item["role"]?.stringValue ?? "?"
                     return [(role + ":", TextStyle(role == "user" ? .cyan : .green, bold: true))]
-                        + (item["content"]?.stringValue ?? "").split(separator: "\n", omittingEmptySubsequences: false).map { ("  " + $0, TextStyle.plain) }
+                        + (item["content"]?.stringValue ?? "").split(separator: "\n", omittingEmptySubsequences: false).map {
+                            ("  " + $0, TextStyle.plain)
+                        }
                 }
             }
             return [("\(m.key)  (\(m.kind), \(m.sizeBytes) bytes)", .bold)] + (m.json.map { json($0) } ?? [(m.text ?? "<binary>", .plain)])

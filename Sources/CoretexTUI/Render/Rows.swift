@@ -54,29 +54,43 @@ enum Rows {
         switch view {
         case .jobs:
             return c.data.jobs.map { j in
-                Row(j.id, [j.id, j.topic ?? "-", j.state, j.workerID ?? "-", age(t - Double(j.createdAt ?? j.updatedAt)), j.traceID ?? "-"],
+                Row(
+                    j.id,
+                    [j.id, j.topic ?? "-", j.state, j.workerID ?? "-", age(t - Double(j.createdAt ?? j.updatedAt)), j.traceID ?? "-"],
                     styles: [.plain, .plain, .state(j.state)])
             }
         case .runs:
             return c.data.runs.map { r in
                 let done = r.steps.values.filter { $0.status.isTerminal }.count
-                return Row(r.id, [r.id, r.workflowID, r.status.rawValue, "\(done)/\(r.steps.count)",
-                                  age(now.timeIntervalSince(r.createdAt ?? now))], styles: [.plain, .plain, .state(r.status.rawValue)])
+                return Row(
+                    r.id,
+                    [
+                        r.id, r.workflowID, r.status.rawValue, "\(done)/\(r.steps.count)",
+                        age(now.timeIntervalSince(r.createdAt ?? now)),
+                    ], styles: [.plain, .plain, .state(r.status.rawValue)])
             }
         case .approvals:
             return c.data.approvals.map { a in
                 let since = a.waitingSince.flatMap { try? Date($0, strategy: .iso8601) }.map { age(now.timeIntervalSince($0)) } ?? "-"
-                return Row("\(a.runID)/\(a.stepID)", [a.runID, a.stepName.isEmpty ? a.stepID : "\(a.stepID) (\(a.stepName))",
-                                                      a.workflowName.isEmpty ? a.workflowID : a.workflowName, since])
+                return Row(
+                    "\(a.runID)/\(a.stepID)",
+                    [
+                        a.runID, a.stepName.isEmpty ? a.stepID : "\(a.stepID) (\(a.stepName))",
+                        a.workflowName.isEmpty ? a.workflowID : a.workflowName, since,
+                    ])
             }
         case .workers:
             return c.data.workers.map { w in
                 let active = Int(w.activeJobs ?? 0), capacity = Int(w.maxParallelJobs ?? 0)
                 let filled = capacity > 0 ? min(10, Int((Double(active) / Double(capacity) * 10).rounded(.up))) : 0
                 let bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 10 - filled) + "]"
-                return Row(w.workerID, [w.workerID, w.pool ?? "-", bar, capacity > 0 ? "\(active)/\(capacity)" : "\(active)",
-                                        "\(Int(w.cpuLoad ?? 0))%", age(w.ageSeconds)],
-                           styles: [.plain, .plain, active >= capacity && capacity > 0 ? TextStyle(.red) : TextStyle(.green)])
+                return Row(
+                    w.workerID,
+                    [
+                        w.workerID, w.pool ?? "-", bar, capacity > 0 ? "\(active)/\(capacity)" : "\(active)",
+                        "\(Int(w.cpuLoad ?? 0))%", age(w.ageSeconds),
+                    ],
+                    styles: [.plain, .plain, active >= capacity && capacity > 0 ? TextStyle(.red) : TextStyle(.green)])
             }
         case .dlq:
             return c.data.deadLetters.map { e in
@@ -86,22 +100,33 @@ enum Rows {
         case .run(let id):
             guard let run = c.data.runDetails[id] else { return [] }
             func row(_ sid: String, _ s: StepRun, indent: String) -> Row {
-                let duration = s.startedAt.flatMap { start in s.completedAt.map { String(format: "%.1fs", $0.timeIntervalSince(start)) } } ?? "-"
+                let duration =
+                    s.startedAt.flatMap { start in s.completedAt.map { String(format: "%.1fs", $0.timeIntervalSince(start)) } } ?? "-"
                 let status = s.skipped ? "skipped" : s.status.rawValue
-                let detail = s.approval.map { ($0.approved ? "approved" : "rejected") + ($0.reason.map { ": \($0)" } ?? "") }
+                let detail =
+                    s.approval.map { ($0.approved ? "approved" : "rejected") + ($0.reason.map { ": \($0)" } ?? "") }
                     ?? s.error?.message ?? ""
-                return Row(s.jobID ?? "", [indent + sid, status, s.attempts > 0 ? "\(s.attempts)" : "-", duration, detail],
-                           styles: [.plain, .state(status)])
+                return Row(
+                    s.jobID ?? "", [indent + sid, status, s.attempts > 0 ? "\(s.attempts)" : "-", duration, detail],
+                    styles: [.plain, .state(status)])
             }
-            let ordered = run.steps.sorted { ($0.value.startedAt ?? .distantFuture, $0.key) < ($1.value.startedAt ?? .distantFuture, $1.key) }
-            return ordered.flatMap { sid, s in [row(sid, s, indent: "")] + s.children.sorted { $0.key < $1.key }.map { row($0.key, $0.value, indent: "  ") } }
+            let ordered = run.steps.sorted {
+                ($0.value.startedAt ?? .distantFuture, $0.key) < ($1.value.startedAt ?? .distantFuture, $1.key)
+            }
+            return ordered.flatMap { sid, s in
+                [row(sid, s, indent: "")] + s.children.sorted { $0.key < $1.key }.map { row($0.key, $0.value, indent: "  ") }
+            }
         case .trace(let id):
             let jobs = c.data.traces[id] ?? []
             let start = jobs.compactMap { $0.createdAt }.min() ?? 0
             return jobs.map { j in
                 let duration = j.createdAt.map { "\(j.updatedAt - $0)s" } ?? "-"
-                return Row(j.id, [j.id, j.labels?["step_id"] ?? "-", j.topic ?? "-", j.state, j.workerID ?? "-",
-                                  "+\((j.createdAt ?? start) - start)s " + duration], styles: [.plain, .plain, .plain, .state(j.state)])
+                return Row(
+                    j.id,
+                    [
+                        j.id, j.labels?["step_id"] ?? "-", j.topic ?? "-", j.state, j.workerID ?? "-",
+                        "+\((j.createdAt ?? start) - start)s " + duration,
+                    ], styles: [.plain, .plain, .plain, .state(j.state)])
             }
         default:
             return []

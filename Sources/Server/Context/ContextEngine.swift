@@ -5,9 +5,8 @@ import Foundation
 
 /// Conversational memory and model windows over Redis (docs/models-and-memory.md).
 ///
-/// Keys (docs/protocol.md, "Redis layout"): `mem:<id>:events` (a list of
-/// `{"role","content","ts"}`), `mem:<id>:chunks` (a set of chunk keys) and `mem:<id>:chunk:<n>`.
-/// Every key has a TTL (renewed on each write), the event list is trimmed to the newest
+/// The keys and commands are `MemoryStore`'s (CoretexInfra, docs/protocol.md, "Redis layout"):
+/// the events of a memory and the chunks of an ingested repository. Every key has a TTL (renewed on each write), the event list is trimmed to the newest
 /// `maxEvents`, re-ingesting a repository replaces its chunks instead of leaving stale ones,
 /// and Redis errors are thrown rather than swallowed.
 public struct ContextEngine: ContextEngineAPI {
@@ -29,17 +28,13 @@ public struct ContextEngine: ContextEngineAPI {
         }
     }
 
-    let redis: RedisClient
+    let memory: MemoryStore
     let settings: Settings
 
     public init(redis: RedisClient, settings: Settings = .init()) {
-        self.redis = redis
+        self.memory = MemoryStore(redis: redis)
         self.settings = settings
     }
-
-    public static func eventsKey(_ memoryID: String) -> String { "mem:\(memoryID):events" }
-    static func chunksKey(_ memoryID: String) -> String { "mem:\(memoryID):chunks" }
-    static func chunkKey(_ memoryID: String, _ n: Int) -> String { "mem:\(memoryID):chunk:\(n)" }
 
     public func buildWindow(_ request: Coretex_V1_BuildWindowRequest) async throws -> Coretex_V1_BuildWindowResponse {
         var messages: [ChatMessage] = []
@@ -69,9 +64,9 @@ public struct ContextEngine: ContextEngineAPI {
 
     /// The newest `historyWindow` events as messages, oldest first.
     private func history(_ memoryID: String) async throws -> [ChatMessage] {
-        let items = try await redis.command("LRANGE", Self.eventsKey(memoryID), String(-settings.historyWindow), "-1").array
-        return items.compactMap { item in
-            guard let bytes = item.bytes, let event = try? JSONDecoder().decode(MemoryEvent.self, from: Data(bytes)),
+        let items = try await memory.recentEvents(memoryID, count: settings.historyWindow)
+        return items.compactMap { bytes in
+            guard let event = try? JSONDecoder().decode(MemoryEvent.self, from: Data(bytes)),
                 !event.content.isEmpty
             else { return nil }
             return ChatMessage(role: event.role, content: event.content)
@@ -81,12 +76,11 @@ public struct ContextEngine: ContextEngineAPI {
     /// `system` messages for the ingested chunks whose path matches `file` (either contains
     /// the other), in path order so windows are reproducible.
     private func chunks(_ memoryID: String, near file: String) async throws -> [ChatMessage] {
-        let keys = try await redis.command("SMEMBERS", Self.chunksKey(memoryID)).array.compactMap(\.text)
-        guard !keys.isEmpty else { return [] }
-        let values = try await redis.command(["MGET"] + keys).array
-        let chunks = values.compactMap { $0.bytes.flatMap { try? JSONDecoder().decode(RepoChunk.self, from: Data($0)) } }
+        let values = try await memory.chunks(memoryID)
+        let chunks = values.compactMap { try? JSONDecoder().decode(RepoChunk.self, from: Data($0)) }
         return chunks.filter { $0.path.contains(file) || file.contains($0.path) }.sorted { $0.path < $1.path }.map { c in
-            let body = c.content.isEmpty
+            let body =
+                c.content.isEmpty
                 ? "File metadata for \(c.path) (language=\(c.language), bytes=\(c.bytes), loc=\(c.loc))" : c.content
             return .system("Context from \(c.path):\n\(body)")
         }
@@ -102,48 +96,32 @@ public struct ContextEngine: ContextEngineAPI {
         if !reply.isEmpty { events.append(MemoryEvent(role: "assistant", content: reply, ts: now)) }
         guard !events.isEmpty else { return }
         let encoded = try events.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
-        try await redis.eval(Self.appendScript, keys: [Self.eventsKey(request.memoryID)],
-                             args: [String(settings.maxEvents), String(settings.ttlSeconds)] + encoded)
+        // One atomic step, so a turn is never half-written and the list never outgrows its bound.
+        try await memory.appendEvents(request.memoryID, encoded, maxEvents: settings.maxEvents, ttlSeconds: settings.ttlSeconds)
     }
-
-    /// RPUSH ARGV[3…] to KEYS[1], keep the newest ARGV[1], expire after ARGV[2] seconds: one
-    /// atomic step, so a turn is never half-written and the list never outgrows its bound.
-    static let appendScript = RedisScript("""
-        for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
-        redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
-        redis.call('EXPIRE', KEYS[1], ARGV[2])
-        return redis.call('LLEN', KEYS[1])
-        """)
 
     public func ingestRepo(_ request: Coretex_V1_IngestRepoRequest) async throws {
         guard !request.memoryID.isEmpty,
             let scan = try? JSONDecoder().decode(ScanResult.self, from: request.scanResult), !scan.files.isEmpty
         else { return }
-        let ttl = String(settings.ttlSeconds)
-        let old = try await redis.command("SMEMBERS", Self.chunksKey(request.memoryID)).array.compactMap(\.text)
-        var commands: [[String]] = []
-        if !old.isEmpty { commands.append(["DEL"] + old) }
-        commands.append(["DEL", Self.chunksKey(request.memoryID)])
-        for (n, file) in scan.files.enumerated() {
+        let chunks = try scan.files.map { file in
             var chunk = file
             chunk.content = String(chunk.content.prefix(settings.maxChunkBytes))
-            let key = Self.chunkKey(request.memoryID, n)
-            commands.append(["SET", key, String(decoding: try JSONEncoder.sorted.encode(chunk), as: UTF8.self), "EX", ttl])
-            commands.append(["SADD", Self.chunksKey(request.memoryID), key])
+            return String(decoding: try JSONEncoder.sorted.encode(chunk), as: UTF8.self)
         }
-        commands.append(["EXPIRE", Self.chunksKey(request.memoryID), ttl])
-        _ = try await redis.pipeline(commands)
+        // Re-ingesting replaces the repository's chunks instead of leaving stale ones.
+        try await memory.replaceChunks(request.memoryID, with: chunks, ttlSeconds: settings.ttlSeconds)
     }
 }
 
-/// One entry of `mem:<id>:events`.
+/// One entry of a memory's events (`MemoryKeys.events`).
 struct MemoryEvent: Codable {
     var role: String
     var content: String
     var ts: Int
 }
 
-/// One file of an ingested repository (`mem:<id>:chunk:<n>`).
+/// One file of an ingested repository (`MemoryKeys.chunk`).
 struct RepoChunk: Codable {
     var path: String
     var language: String = ""

@@ -1,7 +1,7 @@
 import CoretexCore
 import CoretexProtocol
+import CoretexRuntime
 import GRPCCore
-import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
 
@@ -52,14 +52,6 @@ public struct ContextEngineServer: Service {
     }
 
     public func run() async throws {
-        let server = GRPCServer(
-            transport: .http2NIOPosix(address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext),
-            services: [Handler(engine: engine)])
-        logger.info("context engine listening", metadata: ["addr": "\(address)"])
-        try await withGracefulShutdownHandler {
-            try await server.serve()
-        } onGracefulShutdown: {
-            server.beginGracefulShutdown()
-        }
+        try await GRPCEndpoint.serve([Handler(engine: engine)], at: address, name: "context engine", logger: logger)
     }
 }

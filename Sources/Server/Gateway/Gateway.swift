@@ -27,14 +27,17 @@ public final class Gateway: Service, Sendable {
 
     let lifecycle: JobLifecycle
 
-    var store: JobStore { connections.store }
-    var bus: NATSBus { connections.bus }
+    var store: any JobRecords { connections.store }
+    var bus: any MessageBus { connections.bus }
 
-    public init(connections: Connections, settings: Settings, pools: PoolRouting, address: HostPort,
-                workflows: WorkflowEngine? = nil, logger: Logger) {
+    public init(
+        connections: Connections, settings: Settings, pools: PoolRouting, address: HostPort,
+        workflows: WorkflowEngine? = nil, logger: Logger
+    ) {
         self.lifecycle = JobLifecycle(connections: connections, senderID: Self.sender, logger: logger)
         self.workers = WorkerRegistry(ttl: settings.workerTTL)
-        self.workflows = workflows
+        self.workflows =
+            workflows
             ?? WorkflowEngine(connections: connections, pools: pools, runTTL: settings.workflowRunTTL, logger: logger)
         self.connections = connections
         self.settings = settings

@@ -1,7 +1,7 @@
 import CoretexCore
 import CoretexProtocol
+import CoretexRuntime
 import GRPCCore
-import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
 
@@ -67,13 +67,6 @@ public struct GatewayGRPC: Service {
     }
 
     public func run() async throws {
-        let server = GRPCServer(
-            transport: .http2NIOPosix(address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext),
-            services: [Handler(gateway: gateway)])
-        try await withGracefulShutdownHandler {
-            try await server.serve()
-        } onGracefulShutdown: {
-            server.beginGracefulShutdown()
-        }
+        try await GRPCEndpoint.serve([Handler(gateway: gateway)], at: address, name: "gateway gRPC", logger: gateway.logger)
     }
 }

@@ -119,9 +119,10 @@ struct JobSubmission: Sendable {
     }
 
     static func isValidMemoryID(_ id: String) -> Bool {
-        id.count <= 128 && id.unicodeScalars.allSatisfy { s in
-            (s.properties.isASCIIHexDigit || ("a"..."z").contains(s) || ("A"..."Z").contains(s)
-                || ("0"..."9").contains(s) || ":_.-".unicodeScalars.contains(s))
-        }
+        id.count <= 128
+            && id.unicodeScalars.allSatisfy { s in
+                (s.properties.isASCIIHexDigit || ("a"..."z").contains(s) || ("A"..."Z").contains(s)
+                    || ("0"..."9").contains(s) || ":_.-".unicodeScalars.contains(s))
+            }
     }
 }

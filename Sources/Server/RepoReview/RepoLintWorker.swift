@@ -47,9 +47,11 @@ public struct RepoLintWorker: JobHandler {
                     continue
                 }
                 let paths = files.map(\.path)
-                let outcome = try await Subprocess(executable: tool[0], arguments: Array(tool.dropFirst()) + paths,
-                                                   directory: root, timeoutSeconds: 120).run()
-                if outcome.timedOut { skipped.append("\(tool[0]) timed out on \(language) files") ; continue }
+                let outcome = try await Subprocess(
+                    executable: tool[0], arguments: Array(tool.dropFirst()) + paths,
+                    directory: root, timeoutSeconds: 120
+                ).run()
+                if outcome.timedOut { skipped.append("\(tool[0]) timed out on \(language) files"); continue }
                 findings += Self.parse(outcome.output, tool: tool[0], rule: linter.rule, paths: Set(paths))
                 linted.append("\(tool.joined(separator: " ")): \(paths.count) file\(paths.count == 1 ? "" : "s")")
             }
@@ -84,8 +86,9 @@ public struct RepoLintWorker: JobHandler {
             let line = String(raw)
             let path = line.hasPrefix("./") ? String(line.dropFirst(2)) : line
             if tool == "gofmt", paths.contains(path) {
-                return ReviewReport.LintFinding(file_path: path, line: 1, column: nil, rule: rule, severity: "warning",
-                                                message: "not gofmt-formatted", tool: tool)
+                return ReviewReport.LintFinding(
+                    file_path: path, line: 1, column: nil, rule: rule, severity: "warning",
+                    message: "not gofmt-formatted", tool: tool)
             }
             let range = NSRange(line.startIndex..., in: line)
             guard let m = pattern.firstMatch(in: line, range: range) else { return nil }
@@ -94,8 +97,9 @@ public struct RepoLintWorker: JobHandler {
             if file.hasPrefix("./") { file.removeFirst(2) }
             guard paths.contains(file) else { return nil }
             let severity = group(4).map { $0 == "error" ? "error" : $0 == "warning" ? "warning" : "info" } ?? "warning"
-            return ReviewReport.LintFinding(file_path: file, line: number, column: group(3).flatMap(Int.init), rule: rule,
-                                            severity: severity, message: group(5) ?? "", tool: tool)
+            return ReviewReport.LintFinding(
+                file_path: file, line: number, column: group(3).flatMap(Int.init), rule: rule,
+                severity: severity, message: group(5) ?? "", tool: tool)
         }
     }
 }

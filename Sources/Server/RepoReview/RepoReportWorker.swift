@@ -9,9 +9,9 @@ import Foundation
 /// per-file patch checks are part of it, and tests count as passed only if they ran and
 /// passed.
 public struct RepoReportWorker: JobHandler {
-    let store: JobStore
+    let store: any JobRecords
 
-    package init(store: JobStore) { self.store = store }
+    package init(store: any JobRecords) { self.store = store }
 
     struct Input: Decodable {
         struct File: Decodable {
@@ -47,13 +47,14 @@ public struct RepoReportWorker: JobHandler {
         for file in input.files {
             let patch = try await load(file.patch_ptr)
             let explanation = try await load(file.explanation_ptr)
-            files.append(ReviewReport.FileReview(
-                file_path: file.file_path, language: file.language ?? Language.of(path: file.file_path), severity: "low",
-                patch_type: patch?["patch"]?["type"]?.stringValue ?? "none",
-                patch_applies: patch?["patch"]?["applies"].flatMap { if case .bool(let b) = $0 { b } else { nil } },
-                patch: patch?["patch"]?["content"]?.stringValue ?? "",
-                explanation: explanation?["response"]?.stringValue ?? patch?["explanation"]?.stringValue ?? "",
-                lint: lint.filter { $0.file_path == file.file_path }, error: file.error))
+            files.append(
+                ReviewReport.FileReview(
+                    file_path: file.file_path, language: file.language ?? Language.of(path: file.file_path), severity: "low",
+                    patch_type: patch?["patch"]?["type"]?.stringValue ?? "none",
+                    patch_applies: patch?["patch"]?["applies"].flatMap { if case .bool(let b) = $0 { b } else { nil } },
+                    patch: patch?["patch"]?["content"]?.stringValue ?? "",
+                    explanation: explanation?["response"]?.stringValue ?? patch?["explanation"]?.stringValue ?? "",
+                    lint: lint.filter { $0.file_path == file.file_path }, error: file.error))
         }
         var tests: ReviewReport.Tests?
         if let pointer = input.tests_ptr, !pointer.isEmpty {

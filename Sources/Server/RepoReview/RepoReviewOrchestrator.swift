@@ -47,8 +47,9 @@ public struct RepoReviewOrchestrator: JobHandler {
 
     /// `workflows.repo_code_review` of the timeouts file.
     public static func limits(_ config: TimeoutConfig) -> WorkflowLimits {
-        WorkflowLimits(config, workflow: "repo_code_review",
-                       defaults: WorkflowLimits(childTimeoutSeconds: 600, totalTimeoutSeconds: 1800, maxRetries: 0))
+        WorkflowLimits(
+            config, workflow: "repo_code_review",
+            defaults: WorkflowLimits(childTimeoutSeconds: 600, totalTimeoutSeconds: 1800, maxRetries: 0))
     }
 
     struct Input: Decodable {
@@ -82,12 +83,15 @@ public struct RepoReviewOrchestrator: JobHandler {
         let files = try (scanned["files"] ?? .array([])).decode(as: [RepoFile].self)
         var notes = (try? scanned["notes"]?.decode(as: [String].self)) ?? []
 
-        let sast = try await child("sast", "job.repo.sast", .object(["archive_ptr": .string(archive), "files": scanned["files"] ?? .array([])]), job)
-        let partition = try await child("partition", "job.repo.partition", .object([
-            "files": scanned["files"] ?? .array([]), "max_files": .number(Double(maxFiles)),
-            "batch_size": .number(Double(input.batch_size.flatMap { $0 > 0 ? $0 : nil } ?? settings.batchSize)),
-            "max_batches": .number(Double(input.max_batches.flatMap { $0 > 0 ? $0 : nil } ?? settings.maxBatches)),
-        ]), job)
+        let sast = try await child(
+            "sast", "job.repo.sast", .object(["archive_ptr": .string(archive), "files": scanned["files"] ?? .array([])]), job)
+        let partition = try await child(
+            "partition", "job.repo.partition",
+            .object([
+                "files": scanned["files"] ?? .array([]), "max_files": .number(Double(maxFiles)),
+                "batch_size": .number(Double(input.batch_size.flatMap { $0 > 0 ? $0 : nil } ?? settings.batchSize)),
+                "max_batches": .number(Double(input.max_batches.flatMap { $0 > 0 ? $0 : nil } ?? settings.maxBatches)),
+            ]), job)
         let plan = try (partition.result ?? .null).decode(as: PartitionPlan.self)
         if !plan.skipped.isEmpty { notes.append("\(plan.skipped.count) files beyond the review limits were not reviewed") }
 
@@ -99,7 +103,9 @@ public struct RepoReviewOrchestrator: JobHandler {
 
         // Lint every batch and review every code file, a bounded number of children at a time.
         let code = try await workspace.withCheckout(archive) { root in
-            Dictionary(uniqueKeysWithValues: reviewed.map { ($0.path, (try? String(contentsOfFile: root + "/" + $0.path, encoding: .utf8)) ?? "") })
+            Dictionary(
+                uniqueKeysWithValues: reviewed.map { ($0.path, (try? String(contentsOfFile: root + "/" + $0.path, encoding: .utf8)) ?? "") }
+            )
         }
         enum Work: Sendable { case lint(String, [RepoFile]), file(Int, RepoFile) }
         enum Done: Sendable { case lint(String?), file(Int, JSONValue) }
@@ -107,9 +113,11 @@ public struct RepoReviewOrchestrator: JobHandler {
         let done = try await Self.bounded(work, limit: settings.parallel) { item -> Done in
             switch item {
             case .lint(let id, let files):
-                let lint = try? await child("lint-\(id)", "job.repo.lint", .object([
-                    "archive_ptr": .string(archive), "batch_id": .string(id), "files": try JSONValue(encoding: files),
-                ]), job)
+                let lint = try? await child(
+                    "lint-\(id)", "job.repo.lint",
+                    .object([
+                        "archive_ptr": .string(archive), "batch_id": .string(id), "files": try JSONValue(encoding: files),
+                    ]), job)
                 return .lint(lint.map { "redis://res:\($0.id)" })
             case .file(let index, let file):
                 return .file(index, await review(file, code: code[file.path] ?? "", index: index, job: job))
@@ -124,10 +132,12 @@ public struct RepoReviewOrchestrator: JobHandler {
         if input.run_tests == true {
             let command = input.test_command.flatMap { $0.isEmpty ? nil : $0 } ?? settings.testCommand
             do {
-                let tests = try await child("tests", "job.repo.tests", .object([
-                    "archive_ptr": .string(archive), "test_command": .string(command),
-                    "timeout_sec": .number(Double(limits.childTimeoutSeconds)),
-                ]), job)
+                let tests = try await child(
+                    "tests", "job.repo.tests",
+                    .object([
+                        "archive_ptr": .string(archive), "test_command": .string(command),
+                        "timeout_sec": .number(Double(limits.childTimeoutSeconds)),
+                    ]), job)
                 testsPointer = "redis://res:\(tests.id)"
             } catch let failure as ChildJobs.Failure {
                 testsNote = "tests not run: \(failure.message)"
@@ -155,13 +165,16 @@ public struct RepoReviewOrchestrator: JobHandler {
         do {
             let patch = try await children.run(
                 step: "review-\(index)", topic: "job.code.llm",
-                context: .object(["file_path": .string(file.path), "code_snippet": .string(code), "instruction": .string(Self.instruction)]),
+                context: .object(["file_path": .string(file.path), "code_snippet": .string(code), "instruction": .string(Self.instruction)]
+                ),
                 parent: job, timeoutSeconds: limits.childTimeoutSeconds, retries: limits.maxRetries, env: env)
             entry["patch_ptr"] = .string("redis://res:\(patch.id)")
             let content = patch.result?["patch"]?["content"]?.stringValue ?? ""
             let explain = try await children.run(
                 step: "explain-\(index)", topic: "job.chat.simple",
-                context: .object(["prompt": .string("As a senior engineer, explain this proposed change to \(file.path) for a reviewer:\n\(content)")]),
+                context: .object([
+                    "prompt": .string("As a senior engineer, explain this proposed change to \(file.path) for a reviewer:\n\(content)")
+                ]),
                 parent: job, timeoutSeconds: limits.childTimeoutSeconds, retries: limits.maxRetries, env: env)
             entry["explanation_ptr"] = .string("redis://res:\(explain.id)")
         } catch {
@@ -170,9 +183,12 @@ public struct RepoReviewOrchestrator: JobHandler {
         return .object(entry)
     }
 
-    private func child(_ step: String, _ topic: String, _ context: JSONValue, _ job: JobInput) async throws -> (id: String, result: JSONValue?) {
-        try await children.run(step: step, topic: topic, context: context, parent: job,
-                               timeoutSeconds: limits.childTimeoutSeconds, retries: limits.maxRetries)
+    private func child(_ step: String, _ topic: String, _ context: JSONValue, _ job: JobInput) async throws -> (
+        id: String, result: JSONValue?
+    ) {
+        try await children.run(
+            step: step, topic: topic, context: context, parent: job,
+            timeoutSeconds: limits.childTimeoutSeconds, retries: limits.maxRetries)
     }
 
     /// Runs `body` over `items` with at most `limit` at once; results in completion order.

@@ -26,8 +26,9 @@ public struct RepoSastWorker: JobHandler {
             for file in input.files {
                 try Task.checkCancellation()
                 guard let data = FileManager.default.contents(atPath: root + "/" + file.path) else { continue }
-                findings += SastScanner.scan(text: String(decoding: data, as: UTF8.self), path: file.path,
-                                             language: file.language, rules: rules)
+                findings += SastScanner.scan(
+                    text: String(decoding: data, as: UTF8.self), path: file.path,
+                    language: file.language, rules: rules)
             }
             return findings
         }
@@ -42,11 +43,12 @@ public struct RepoSastWorker: JobHandler {
     /// The shipped rules (`SAST_RULES_PATH`, default `config/sast-rules.yaml`) and the extra
     /// files of `SAST_RULES_PATHS` (colon-separated), later ones overriding earlier ones by id.
     package static func loadRules(_ settings: Settings) throws -> SastRuleSet {
-        SastRuleSet.merge(try ([settings.sastRulesPath] + settings.sastRulesPaths).map { path in
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw RepoError("cannot read SAST rules at \(path)")
-            }
-            return try SastRuleSet.parse(yaml: text, source: path)
-        })
+        SastRuleSet.merge(
+            try ([settings.sastRulesPath] + settings.sastRulesPaths).map { path in
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw RepoError("cannot read SAST rules at \(path)")
+                }
+                return try SastRuleSet.parse(yaml: text, source: path)
+            })
     }
 }

@@ -45,8 +45,10 @@ public struct RepoScanWorker: JobHandler {
         args += ["--", source.cloneURL, clone]
         let cloned = try await git(args, in: nil, timeout: limits.cloneTimeout)
         guard cloned.status == 0 else {
-            throw RepoError(cloned.timedOut ? "git clone timed out after \(limits.cloneTimeout)s"
-                            : "git clone failed: \(Self.lastLines(cloned.output))")
+            throw RepoError(
+                cloned.timedOut
+                    ? "git clone timed out after \(limits.cloneTimeout)s"
+                    : "git clone failed: \(Self.lastLines(cloned.output))")
         }
         let head = try await git(["rev-parse", "HEAD"], in: clone)
         guard head.status == 0 else { throw RepoError("the repository is empty (no commits)") }
@@ -54,7 +56,11 @@ public struct RepoScanWorker: JobHandler {
 
         let (files, notes, tracked) = try await index(clone, filter: filter, maxFiles: input.max_files ?? 0)
         guard !files.isEmpty else {
-            throw RepoError(tracked == 0 ? "the repository has no files" : "no file to review: the \(tracked) tracked files are all excluded or skipped (\(notes.prefix(3).joined(separator: "; ")))")
+            throw RepoError(
+                tracked == 0
+                    ? "the repository has no files"
+                    : "no file to review: the \(tracked) tracked files are all excluded or skipped (\(notes.prefix(3).joined(separator: "; ")))"
+            )
         }
         let archive = try await workspace.pack(root: clone, files: files.map(\.path), scanJob: job.id, ttl: archiveTTL)
 
@@ -66,9 +72,10 @@ public struct RepoScanWorker: JobHandler {
             var archive_ptr: String
             var notes: [String]
         }
-        return try JSONEncoder.sorted.encode(Result(
-            repository: [input.repo_url, input.local_path].compactMap { $0 }.first { !$0.isEmpty } ?? "", branch: branch,
-            commit: head.output.trimmingCharacters(in: .whitespacesAndNewlines), files: files, archive_ptr: archive, notes: notes))
+        return try JSONEncoder.sorted.encode(
+            Result(
+                repository: [input.repo_url, input.local_path].compactMap { $0 }.first { !$0.isEmpty } ?? "", branch: branch,
+                commit: head.output.trimmingCharacters(in: .whitespacesAndNewlines), files: files, archive_ptr: archive, notes: notes))
     }
 
     /// The tracked files the filter keeps, within the size limits; notes say what was skipped.
@@ -126,8 +133,10 @@ public struct RepoScanWorker: JobHandler {
         env["GIT_TERMINAL_PROMPT"] = "0"  // never wait for a password
         env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=15"
         env["GIT_ALLOW_PROTOCOL"] = "file:git:http:https:ssh"
-        return try await Subprocess(executable: "git", arguments: args, directory: directory, environment: env,
-                                    timeoutSeconds: timeout).run()
+        return try await Subprocess(
+            executable: "git", arguments: args, directory: directory, environment: env,
+            timeoutSeconds: timeout
+        ).run()
     }
 
     static func pointsOutside(_ root: String, _ path: String) -> Bool {

@@ -33,7 +33,8 @@ enum RepoSource: Equatable {
     private static func local(_ path: String, _ limits: RepoLimits) throws -> RepoSource {
         guard path.hasPrefix("/") else { throw RepoError("local_path must be absolute, got \"\(path)\"") }
         guard limits.allowsLocal(path) else {
-            throw RepoError("local repositories are only read under REPO_LOCAL_ROOTS (\(limits.localRoots.joined(separator: ":"))); \"\(path)\" is not")
+            throw RepoError(
+                "local repositories are only read under REPO_LOCAL_ROOTS (\(limits.localRoots.joined(separator: ":"))); \"\(path)\" is not")
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -26,7 +26,9 @@ public struct RepoTestsWorker: JobHandler {
         let input = try RepoInput.decode(Input.self, from: job)
         let command = input.test_command.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         guard limits.testAllowlist.contains(command) else {
-            throw RepoError("test command \"\(command)\" is not on the allow-list (REPO_TEST_ALLOWLIST: \(limits.testAllowlist.joined(separator: "; ")))")
+            throw RepoError(
+                "test command \"\(command)\" is not on the allow-list (REPO_TEST_ALLOWLIST: \(limits.testAllowlist.joined(separator: "; ")))"
+            )
         }
         let timeout = input.timeout_sec.flatMap { $0 > 0 ? $0 : nil } ?? 600
         let outcome = try await workspace.withCheckout(input.archive_ptr) { root in
@@ -44,8 +46,9 @@ public struct RepoTestsWorker: JobHandler {
             var timed_out: Bool
             var output_tail: String
         }
-        return try JSONEncoder.sorted.encode(Result(
-            command: command, exit_code: outcome.status, passed: outcome.status == 0, timed_out: outcome.timedOut,
-            output_tail: String(outcome.output.suffix(4096))))
+        return try JSONEncoder.sorted.encode(
+            Result(
+                command: command, exit_code: outcome.status, passed: outcome.status == 0, timed_out: outcome.timedOut,
+                output_tail: String(outcome.output.suffix(4096))))
     }
 }

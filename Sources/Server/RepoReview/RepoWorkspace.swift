@@ -3,7 +3,7 @@ import Foundation
 
 /// How repository files reach the workers that need them (SAST, lint, tests) when those run
 /// on other hosts than the scan: the scan packs the kept files into a gzip tar stored in
-/// Redis next to its result (`res:<scan job>-repo-archive`, with the data TTL), and each
+/// Redis next to its result (`RepoArchives`, with the data TTL), and each
 /// worker unpacks it into a private temporary directory that it deletes when done.
 ///
 /// Redis rather than a shared directory because it is the one store every worker already
@@ -11,15 +11,13 @@ import Foundation
 /// (`REPO_MAX_BYTES`, 50 MiB by default), which the scan enforces. A path to the
 /// orchestrator's local temp dir would not do: other hosts cannot see it.
 package struct RepoWorkspace: Sendable {
-    let store: JobStore
-    let redis: RedisClient
+    let store: any JobRecords
+    let archives: RepoArchives
 
-    package init(store: JobStore, redis: RedisClient) {
+    package init(store: any JobRecords, redis: RedisClient) {
         self.store = store
-        self.redis = redis
+        self.archives = RepoArchives(redis: redis)
     }
-
-    static func archiveKey(scanJob: String) -> String { "res:\(scanJob)-repo-archive" }
 
     /// Packs `files` (relative paths under `root`) and stores the archive; returns its pointer.
     func pack(root: String, files: [String], scanJob: String, ttl: Int) async throws -> String {
@@ -36,9 +34,7 @@ package struct RepoWorkspace: Sendable {
         ).run()
         guard tar.status == 0 else { throw RepoError("could not pack the repository: \(tar.output.suffix(500))") }
         let bytes = try Data(contentsOf: archive)
-        let key = Self.archiveKey(scanJob: scanJob)
-        try await redis.commandBytes([Array("SET".utf8), Array(key.utf8), Array(bytes), Array("EX".utf8), Array(String(ttl).utf8)])
-        return JobKeys.pointer(key)
+        return try await archives.put(Array(bytes), scanJob: scanJob, ttl: ttl)
     }
 
     /// Unpacks the archive at `pointer` into a new directory, runs `body` with its path, and

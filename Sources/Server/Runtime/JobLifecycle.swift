@@ -15,17 +15,21 @@ import Metrics
 /// wins), the dead letter, the fallback result, the result event, the dead-letter notice and
 /// the cancel.
 package struct JobLifecycle: Sendable {
-    package let store: JobStore
-    package let bus: NATSBus
+    package let store: any JobRecords
+    package let bus: any MessageBus
     /// Who this process is on the bus; it also signs the fallback results it writes.
     package let senderID: String
     let logger: Logger
 
-    package init(connections: Connections, senderID: String, logger: Logger) {
-        self.store = connections.store
-        self.bus = connections.bus
+    package init(bus: any MessageBus, store: any JobRecords, senderID: String, logger: Logger) {
+        self.store = store
+        self.bus = bus
         self.senderID = senderID
         self.logger = logger
+    }
+
+    package init(connections: Connections, senderID: String, logger: Logger) {
+        self.init(bus: connections.bus, store: connections.store, senderID: senderID, logger: logger)
     }
 
     // MARK: - birth

@@ -46,8 +46,9 @@ package enum JobMeta {
             var processed_by: String
             var completed_at: String
         }
-        let body = Body(job_id: jobID, status: status.name, error: .init(message: message),
-                        processed_by: processedBy, completed_at: UnixTime.rfc3339(fractional: false))
+        let body = Body(
+            job_id: jobID, status: status.name, error: .init(message: message),
+            processed_by: processedBy, completed_at: UnixTime.rfc3339(fractional: false))
         return String(decoding: (try? JSONEncoder.sorted.encode(body)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }

@@ -37,22 +37,26 @@ package struct PacketStream: AsyncSequence, Sendable {
     }
 }
 
-extension NATSBus {
+extension MessageBus {
     /// Subscribes and decodes packets (see `PacketStream`). `wanted` lets a listener that is
     /// often idle (the WebSocket tap with no client connected, an orchestrator with no child
     /// under way), or wants few of the packets (see `BusPacketPeek`), drop messages as they
     /// arrive, before they are copied, decoded or handed to a task: it is asked with the bytes
     /// on nats.c's delivery thread, so it must be quick.
-    package func packets(_ subject: String, queue: String? = nil, logger: Logger,
-                 wanted: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil) throws -> PacketStream {
+    package func packets(
+        _ subject: String, queue: String? = nil, logger: Logger,
+        wanted: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil
+    ) throws -> PacketStream {
         PacketStream(subscription: try subscribe(subject, queue: queue, accept: wanted), logger: logger)
     }
 
     /// Hands each packet on `subject` to `handler` on nats.c's delivery thread (see
     /// `observe`): for bookkeeping that must not wait behind a task. Bytes that are not a
     /// BusPacket are dropped, logged and counted as in `PacketStream`.
-    package func observePackets(_ subject: String, logger: Logger,
-                        handler: @escaping @Sendable (Coretex_Agent_V1_BusPacket) -> Void) throws -> BusSubscription {
+    package func observePackets(
+        _ subject: String, logger: Logger,
+        handler: @escaping @Sendable (Coretex_Agent_V1_BusPacket) -> Void
+    ) throws -> BusSubscription {
         try observe(subject) { bytes in
             guard let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)) else {
                 PacketStream.dropped(subject: subject, bytes: bytes.count, logger: logger)

@@ -69,7 +69,7 @@ package final class WorkerRegistry: Sendable {
 
     /// What placement needs: live workers with their load, counting this process's own
     /// unanswered dispatches when they exceed what the last heartbeat said.
-    func snapshot(at now: Date = Date()) -> [WorkerSnapshot] {
+    package func snapshot(at now: Date = Date()) -> [WorkerSnapshot] {
         state.withLock { $0.snapshot(at: now, ttl: ttl) }
     }
 
@@ -78,8 +78,10 @@ package final class WorkerRegistry: Sendable {
     /// over the pool instead of going to the worker every one of them saw idle). Nil when
     /// this process has the job under way already (a duplicate submission): the reservation
     /// it has stands.
-    package func reserve<Failure: Error>(_ jobID: String, at now: Date = Date(),
-                                 choose: ([WorkerSnapshot]) -> Result<String, Failure>) -> Result<String, Failure>? {
+    package func reserve<Failure: Error>(
+        _ jobID: String, at now: Date = Date(),
+        choose: ([WorkerSnapshot]) -> Result<String, Failure>
+    ) -> Result<String, Failure>? {
         state.withLock { s in
             guard s.outstanding[jobID] == nil else { return nil }
             let choice = choose(s.snapshot(at: now, ttl: ttl))

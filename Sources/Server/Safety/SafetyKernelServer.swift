@@ -1,7 +1,7 @@
 import CoretexCore
 import CoretexProtocol
+import CoretexRuntime
 import GRPCCore
-import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
 
@@ -28,14 +28,6 @@ public struct SafetyKernelServer: Service {
     }
 
     public func run() async throws {
-        let server = GRPCServer(
-            transport: .http2NIOPosix(address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext),
-            services: [Handler(kernel: kernel)])
-        logger.info("safety kernel listening", metadata: ["addr": "\(address)"])
-        try await withGracefulShutdownHandler {
-            try await server.serve()
-        } onGracefulShutdown: {
-            server.beginGracefulShutdown()
-        }
+        try await GRPCEndpoint.serve([Handler(kernel: kernel)], at: address, name: "safety kernel", logger: logger)
     }
 }

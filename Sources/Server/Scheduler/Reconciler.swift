@@ -16,7 +16,6 @@ import ServiceLifecycle
 /// through a Redis lock that only its owner releases.
 public final class Reconciler: Service, Sendable {
     static let senderID = "coretex-reconciler"
-    static let lockKey = "coretex:reconciler:default"
 
     let connections: Connections
     let lifecycle: JobLifecycle
@@ -46,7 +45,7 @@ public final class Reconciler: Service, Sendable {
     /// One pass, if this replica gets the lock. Returns how many jobs it timed out.
     @discardableResult
     public func scanOnce(now: Date = Date()) async -> Int {
-        let lock = RedisLock(redis: connections.redis, key: Self.lockKey, ttl: 2 * timeouts.scanIntervalSeconds)
+        let lock = RedisLock(redis: connections.redis, key: JobKeys.reconcilerLock, ttl: 2 * timeouts.scanIntervalSeconds)
         do {
             guard try await lock.acquire() else { return 0 }
         } catch {
@@ -55,10 +54,12 @@ public final class Reconciler: Service, Sendable {
         }
         let t = Int(now.timeIntervalSince1970)
         var total = 0
-        total += await sweep(.dispatched, before: t - timeouts.dispatchTimeoutSeconds,
-                             reason: "not started within \(timeouts.dispatchTimeoutSeconds) s of dispatch")
-        total += await sweep(.running, before: t - timeouts.runningTimeoutSeconds,
-                             reason: "running for more than \(timeouts.runningTimeoutSeconds) s")
+        total += await sweep(
+            .dispatched, before: t - timeouts.dispatchTimeoutSeconds,
+            reason: "not started within \(timeouts.dispatchTimeoutSeconds) s of dispatch")
+        total += await sweep(
+            .running, before: t - timeouts.runningTimeoutSeconds,
+            reason: "running for more than \(timeouts.runningTimeoutSeconds) s")
         let pendingLimit = timeouts.placementWaitSeconds + timeouts.dispatchTimeoutSeconds
         total += await sweep(.pending, before: t - pendingLimit, reason: "not scheduled within \(pendingLimit) s")
         total += await sweepDeadlines(now: t)

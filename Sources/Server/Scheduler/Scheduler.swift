@@ -16,7 +16,8 @@ import ServiceLifecycle
 public final class Scheduler: Service, Sendable {
     static let senderID = "coretex-scheduler"
 
-    let connections: Connections
+    let bus: any MessageBus
+    let store: any JobRecords
     let placement: Placement
     let timeouts: TimeoutConfig
     let safety: any SafetyChecking
@@ -29,13 +30,26 @@ public final class Scheduler: Service, Sendable {
     let safetyWait: Duration
 
     let lifecycle: JobLifecycle
-    var store: JobStore { connections.store }
-    var bus: NATSBus { connections.bus }
 
-    public init(connections: Connections, pools: PoolRouting, timeouts: TimeoutConfig, safety: any SafetyChecking,
-                logger: Logger, concurrency: Int = 256, safetyWait: Duration = .seconds(10), workerTTL: TimeInterval = 30) {
-        self.connections = connections
-        self.lifecycle = JobLifecycle(connections: connections, senderID: Self.senderID, logger: logger)
+    /// The scheduler needs only the bus and the job store (unit tests give it in-memory ones).
+    public convenience init(
+        connections: Connections, pools: PoolRouting, timeouts: TimeoutConfig,
+        safety: any SafetyChecking, logger: Logger, concurrency: Int = 256,
+        safetyWait: Duration = .seconds(10), workerTTL: TimeInterval = 30
+    ) {
+        self.init(
+            bus: connections.bus, store: connections.store, pools: pools, timeouts: timeouts, safety: safety,
+            logger: logger, concurrency: concurrency, safetyWait: safetyWait, workerTTL: workerTTL)
+    }
+
+    public init(
+        bus: any MessageBus, store: any JobRecords, pools: PoolRouting, timeouts: TimeoutConfig,
+        safety: any SafetyChecking, logger: Logger, concurrency: Int = 256, safetyWait: Duration = .seconds(10),
+        workerTTL: TimeInterval = 30
+    ) {
+        self.bus = bus
+        self.store = store
+        self.lifecycle = JobLifecycle(bus: bus, store: store, senderID: Self.senderID, logger: logger)
         self.registry = WorkerRegistry(ttl: workerTTL)
         self.placement = Placement(pools: pools)
         self.timeouts = timeouts
@@ -160,9 +174,13 @@ public final class Scheduler: Service, Sendable {
     @discardableResult
     func place(_ job: WaitingRoom.Job, mayWait: Bool) async -> Bool {
         let request = job.request
-        guard let choice = registry.reserve(request.jobID, choose: {
-            placement.choose(topic: request.topic, labels: request.labels, workers: $0)
-        }) else {
+        guard
+            let choice = registry.reserve(
+                request.jobID,
+                choose: {
+                    placement.choose(topic: request.topic, labels: request.labels, workers: $0)
+                })
+        else {
             Counter(label: "coretex_scheduler_duplicate_submissions_total", dimensions: [("topic", request.topic)]).increment()
             logger.info("not acting on job: already dispatched by this scheduler", metadata: ["job": "\(request.jobID)"])
             return true
@@ -202,7 +220,8 @@ public final class Scheduler: Service, Sendable {
             .with("safety_decision", job.verdict.decision)
             .with("safety_reason", job.verdict.reason)
             .with("worker_id", workerID)
-        change.deadlineUnix = JobMeta.deadline(of: request)
+        change.deadlineUnix =
+            JobMeta.deadline(of: request)
             ?? timeouts.defaultTimeout(topic: request.topic).map { UnixTime.now + $0 }
         guard await applyCreatingIfNeeded(job.packet, change) else {
             registry.finished(request.jobID)
@@ -262,8 +281,10 @@ public final class Scheduler: Service, Sendable {
 
     /// Ends a job this scheduler received, creating its record if it came straight to the bus.
     @discardableResult
-    private func end(_ packet: Coretex_Agent_V1_BusPacket, _ ending: JobEnding, from states: [JobState]? = nil,
-                     fields: [(String, String)] = []) async -> Bool {
+    private func end(
+        _ packet: Coretex_Agent_V1_BusPacket, _ ending: JobEnding, from states: [JobState]? = nil,
+        fields: [(String, String)] = []
+    ) async -> Bool {
         let request = packet.jobRequest
         do {
             let ended = try await lifecycle.end(request.jobID, ending, from: states, fields: fields, creatingFrom: packet)
@@ -313,12 +334,15 @@ public final class Scheduler: Service, Sendable {
         if !result.resultPtr.isEmpty { fields.append(("result_ptr", result.resultPtr)) }
         if !result.workerID.isEmpty { fields.append(("worker_id", result.workerID)) }
         do {
-            let ended = try await lifecycle.end(result.jobID, .reported(result.status, message: result.errorMessage),
-                                                fields: fields)
+            let ended = try await lifecycle.end(
+                result.jobID, .reported(result.status, message: result.errorMessage),
+                fields: fields)
             if !ended.applied {
                 // A duplicate, a late result after a terminal state, or one for an unknown job.
-                Counter(label: "coretex_scheduler_results_ignored_total",
-                        dimensions: [("reason", ended.outcome == .unchanged ? "duplicate" : "not_applicable")]).increment()
+                Counter(
+                    label: "coretex_scheduler_results_ignored_total",
+                    dimensions: [("reason", ended.outcome == .unchanged ? "duplicate" : "not_applicable")]
+                ).increment()
                 logger.debug("result changed nothing", metadata: ["job": "\(result.jobID)", "outcome": "\(ended.outcome)"])
             }
         } catch {

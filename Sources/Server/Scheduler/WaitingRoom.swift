@@ -32,7 +32,11 @@ final class WaitingRoom: Sendable {
     }
 
     /// Takes every waiting job out, oldest first; the caller places or re-adds each.
-    func takeAll() -> [Job] { jobs.withLock { jobs in defer { jobs.removeAll() }; return jobs } }
+    func takeAll() -> [Job] {
+        jobs.withLock { jobs in
+            defer { jobs.removeAll() }; return jobs
+        }
+    }
 
     /// Puts jobs back in front (they keep their place in line).
     func putBack(_ returned: [Job]) {

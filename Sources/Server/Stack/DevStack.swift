@@ -10,8 +10,10 @@ public final class DevStack: Sendable {
 
     /// Starts whatever `settings` does not point to (`NATS_URL`, `REDIS_URL`), and points
     /// `settings` at what it started.
-    public static func start(stateDirectory: String, natsPort: Int, redisPort: Int, settings: inout Settings,
-                             logger: Logger) throws -> DevStack {
+    public static func start(
+        stateDirectory: String, natsPort: Int, redisPort: Int, settings: inout Settings,
+        logger: Logger
+    ) throws -> DevStack {
         // Absolute, because redis-server changes into --dir before opening its log file there.
         let stateDirectory = URL(fileURLWithPath: stateDirectory).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)

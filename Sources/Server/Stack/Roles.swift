@@ -42,8 +42,10 @@ public enum Roles {
         return address
     }
 
-    public static func gateway(_ c: Connections, _ settings: Settings, _ config: Config, host: String,
-                               workflows: WorkflowEngine? = nil, logger: Logger) throws -> [any Service] {
+    public static func gateway(
+        _ c: Connections, _ settings: Settings, _ config: Config, host: String,
+        workflows: WorkflowEngine? = nil, logger: Logger
+    ) throws -> [any Service] {
         let gateway = Gateway(
             connections: c, settings: settings, pools: config.pools,
             address: try address(settings.gatewayHTTPAddr, "GATEWAY_HTTP_ADDR", defaultHost: host),
@@ -51,15 +53,18 @@ public enum Roles {
         return [
             gateway,
             GatewayGRPC(gateway: gateway, address: try address(settings.gatewayGRPCAddr, "GATEWAY_GRPC_ADDR", defaultHost: host)),
-            MetricsEndpoint(address: try address(settings.gatewayMetricsAddr, "GATEWAY_METRICS_ADDR", defaultHost: host),
-                            logger: logger),
+            MetricsEndpoint(
+                address: try address(settings.gatewayMetricsAddr, "GATEWAY_METRICS_ADDR", defaultHost: host),
+                logger: logger),
         ]
     }
 
     /// The scheduler with its reconciler and metrics; `safety` is the in-process kernel when
     /// co-located, else a client of `SAFETY_KERNEL_ADDR`.
-    public static func scheduler(_ c: Connections, _ settings: Settings, _ config: Config, safety: (any SafetyChecking)?,
-                                 host: String, logger: Logger) throws -> [any Service] {
+    public static func scheduler(
+        _ c: Connections, _ settings: Settings, _ config: Config, safety: (any SafetyChecking)?,
+        host: String, logger: Logger
+    ) throws -> [any Service] {
         var services: [any Service] = []
         let checker: any SafetyChecking
         if let safety {
@@ -72,13 +77,18 @@ public enum Roles {
             checker = remote
         }
         let wait = settings.safetyKernelWaitSeconds
-        services.append(Scheduler(connections: c, pools: config.pools, timeouts: config.timeouts, safety: checker,
-                                  logger: logger.labelled("scheduler"), safetyWait: .seconds(wait),
-                                  workerTTL: settings.workerTTL))
-        services.append(Reconciler(connections: c, timeouts: config.timeouts, logger: logger.labelled("reconciler"),
-                                   claimMargin: wait + 5))
-        services.append(MetricsEndpoint(
-            address: try address(settings.schedulerMetricsAddr, "SCHEDULER_METRICS_ADDR", defaultHost: host), logger: logger))
+        services.append(
+            Scheduler(
+                connections: c, pools: config.pools, timeouts: config.timeouts, safety: checker,
+                logger: logger.labelled("scheduler"), safetyWait: .seconds(wait),
+                workerTTL: settings.workerTTL))
+        services.append(
+            Reconciler(
+                connections: c, timeouts: config.timeouts, logger: logger.labelled("reconciler"),
+                claimMargin: wait + 5))
+        services.append(
+            MetricsEndpoint(
+                address: try address(settings.schedulerMetricsAddr, "SCHEDULER_METRICS_ADDR", defaultHost: host), logger: logger))
         return services
     }
 
@@ -90,11 +100,13 @@ public enum Roles {
     }
 
     /// The workflow engine: results → run progress, the run reconciler, `/health`.
-    public static func workflowEngine(_ c: Connections, _ settings: Settings, _ config: Config, host: String,
-                                      logger: Logger) throws -> (engine: WorkflowEngine, service: any Service)
-    {
-        let engine = WorkflowEngine(connections: c, pools: config.pools, runTTL: settings.workflowRunTTL,
-                                    logger: logger.labelled("workflow-engine"))
+    public static func workflowEngine(
+        _ c: Connections, _ settings: Settings, _ config: Config, host: String,
+        logger: Logger
+    ) throws -> (engine: WorkflowEngine, service: any Service) {
+        let engine = WorkflowEngine(
+            connections: c, pools: config.pools, runTTL: settings.workflowRunTTL,
+            logger: logger.labelled("workflow-engine"))
         let service = WorkflowEngineService(
             engine: engine, scanInterval: .milliseconds(Int(settings.workflowScanInterval * 1000)),
             scanLimit: settings.workflowScanLimit,
@@ -126,8 +138,10 @@ public enum Roles {
     /// One worker. Labels, parallelism and the heartbeat interval apply to every kind; the
     /// echo delay to echo; the planner settings to the orchestrator; the repository settings
     /// to the repository workers.
-    public static func worker(_ kind: String, _ c: Connections, _ settings: Settings, _ deps: WorkerDependencies,
-                              logger: Logger) throws -> WorkerRuntime {
+    public static func worker(
+        _ kind: String, _ c: Connections, _ settings: Settings, _ deps: WorkerDependencies,
+        logger: Logger
+    ) throws -> WorkerRuntime {
         let (spec, handler): (WorkerSpec, any JobHandler) =
             switch kind {
             case "echo":
@@ -137,11 +151,13 @@ public enum Roles {
             case "code-llm": (.codeLLM, CodeLLMWorker(ollama: deps.ollama, context: deps.context))
             case "planner": (.planner, PlannerWorker())
             case "orchestrator":
-                (.demoOrchestrator,
-                 DemoOrchestrator(
-                    children: ChildJobs(connections: c, waiter: try ResultWaiter(bus: c.bus, logger: logger), logger: logger),
-                    limits: DemoOrchestrator.limits(deps.timeouts),
-                    plannerTopic: settings.usePlanner ? settings.plannerTopic : nil))
+                (
+                    .demoOrchestrator,
+                    DemoOrchestrator(
+                        children: ChildJobs(connections: c, waiter: try ResultWaiter(bus: c.bus, logger: logger), logger: logger),
+                        limits: DemoOrchestrator.limits(deps.timeouts),
+                        plannerTopic: settings.usePlanner ? settings.plannerTopic : nil)
+                )
             case "repo-scan":
                 (.repoScan, RepoScanWorker(workspace: workspace(c), limits: RepoLimits(settings), archiveTTL: settings.dataTTL))
             case "repo-sast": (.repoSast, RepoSastWorker(workspace: workspace(c), rules: try RepoSastWorker.loadRules(settings)))
@@ -150,18 +166,21 @@ public enum Roles {
             case "repo-tests": (.repoTests, RepoTestsWorker(workspace: workspace(c), limits: RepoLimits(settings)))
             case "repo-report": (.repoReport, RepoReportWorker(store: c.store))
             case "repo-orchestrator":
-                (.repoOrchestrator,
-                 RepoReviewOrchestrator(
-                    children: ChildJobs(connections: c, waiter: try ResultWaiter(bus: c.bus, logger: logger), logger: logger),
-                    workspace: workspace(c), limits: RepoReviewOrchestrator.limits(deps.timeouts), settings: .init(settings)))
+                (
+                    .repoOrchestrator,
+                    RepoReviewOrchestrator(
+                        children: ChildJobs(connections: c, waiter: try ResultWaiter(bus: c.bus, logger: logger), logger: logger),
+                        workspace: workspace(c), limits: RepoReviewOrchestrator.limits(deps.timeouts), settings: .init(settings))
+                )
             default:
                 throw RoleError("unknown worker \"\(kind)\" (known: \(workerKinds.joined(separator: ", ")))")
             }
         var configured = spec
         configured.labels = WorkerSpec.labels(from: settings.workerLabels)
         if let slots = settings.workerMaxParallel { configured.maxParallelJobs = slots }
-        return WorkerRuntime(spec: configured, handler: handler, connections: c, workerID: settings.workerID,
-                             logger: logger.labelled("worker-\(kind)"), heartbeatInterval: .milliseconds(settings.heartbeatIntervalMs))
+        return WorkerRuntime(
+            spec: configured, handler: handler, connections: c, workerID: settings.workerID,
+            logger: logger.labelled("worker-\(kind)"), heartbeatInterval: .milliseconds(settings.heartbeatIntervalMs))
     }
 
     static func workspace(_ c: Connections) -> RepoWorkspace { RepoWorkspace(store: c.store, redis: c.redis) }

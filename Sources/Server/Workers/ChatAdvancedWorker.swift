@@ -45,10 +45,11 @@ public struct ChatAdvancedWorker: JobHandler {
             var model: String
             var warnings: [String]
         }
-        return try JSONEncoder.sorted.encode(Body(
-            job_id: job.id, memory_id: settings.memoryID, prompt: ChatMessage.flatten(messages), messages: messages,
-            input_tokens: TokenBudget.estimate(messages), response: reply.text, processed_by: job.workerID,
-            completed_at: UnixTime.rfc3339(fractional: false), model: reply.model,
-            warnings: [windowWarning, memoryWarning].compactMap { $0 }))
+        return try JSONEncoder.sorted.encode(
+            Body(
+                job_id: job.id, memory_id: settings.memoryID, prompt: ChatMessage.flatten(messages), messages: messages,
+                input_tokens: TokenBudget.estimate(messages), response: reply.text, processed_by: job.workerID,
+                completed_at: UnixTime.rfc3339(fractional: false), model: reply.model,
+                warnings: [windowWarning, memoryWarning].compactMap { $0 }))
     }
 }

@@ -23,8 +23,9 @@ public struct ChatWorker: JobHandler {
             var completed_at: String
             var model: String
         }
-        return try JSONEncoder.sorted.encode(Body(
-            job_id: job.id, prompt: prompt, response: reply.text, processed_by: job.workerID,
-            completed_at: UnixTime.rfc3339(fractional: false), model: reply.model))
+        return try JSONEncoder.sorted.encode(
+            Body(
+                job_id: job.id, prompt: prompt, response: reply.text, processed_by: job.workerID,
+                completed_at: UnixTime.rfc3339(fractional: false), model: reply.model))
     }
 }

@@ -53,12 +53,13 @@ public struct CodeLLMWorker: JobHandler {
             var model: String
             var warnings: [String]
         }
-        return try JSONEncoder.sorted.encode(Body(
-            job_id: job.id, file_path: task.filePath, original_code: task.code, instruction: task.instruction,
-            patch: Patch(type: check.format.rawValue, content: check.content, applies: check.applies, note: check.note),
-            explanation: answer.explanation, memory_id: settings.memoryID, processed_by: job.workerID,
-            completed_at: UnixTime.rfc3339(fractional: false), model: reply.model,
-            warnings: [windowWarning, answer.warning, memoryWarning].compactMap { $0 }))
+        return try JSONEncoder.sorted.encode(
+            Body(
+                job_id: job.id, file_path: task.filePath, original_code: task.code, instruction: task.instruction,
+                patch: Patch(type: check.format.rawValue, content: check.content, applies: check.applies, note: check.note),
+                explanation: answer.explanation, memory_id: settings.memoryID, processed_by: job.workerID,
+                completed_at: UnixTime.rfc3339(fractional: false), model: reply.model,
+                warnings: [windowWarning, answer.warning, memoryWarning].compactMap { $0 }))
     }
 
     static func instructions(for task: CodeTask) -> String {

@@ -25,8 +25,10 @@ public final class WorkerRuntime: Service, Sendable {
     /// retried, not CANCELLED as if an operator had asked.
     private let stopping = Atomic<Bool>(false)
 
-    public init(spec: WorkerSpec, handler: any JobHandler, connections: Connections, workerID: String? = nil,
-                logger: Logger, heartbeatInterval: Duration = .seconds(5)) {
+    public init(
+        spec: WorkerSpec, handler: any JobHandler, connections: Connections, workerID: String? = nil,
+        logger: Logger, heartbeatInterval: Duration = .seconds(5)
+    ) {
         self.spec = spec
         self.handler = handler
         self.connections = connections
@@ -128,8 +130,11 @@ public final class WorkerRuntime: Service, Sendable {
             (result.status, result.errorMessage) =
                 error is CancellationError && stopping.load(ordering: .relaxed)
                 ? (.failed, "worker shutting down") : Self.outcome(of: error)
-            body = Data(JobMeta.failureResult(jobID: request.jobID, status: result.status, message: result.errorMessage,
-                                              processedBy: workerID).utf8)
+            body = Data(
+                JobMeta.failureResult(
+                    jobID: request.jobID, status: result.status, message: result.errorMessage,
+                    processedBy: workerID
+                ).utf8)
         }
         result.executionMs = Self.milliseconds(ContinuousClock.now - started)
         do {

@@ -13,8 +13,10 @@ public struct WorkerSpec: Sendable, Equatable {
     /// carrying them (`WORKER_LABELS=gpu=a100,zone=b`).
     public var labels: [String: String] = [:]
 
-    public init(kind: String, topic: String, queueGroup: String, pool: String, capabilities: [String],
-                maxParallelJobs: Int) {
+    public init(
+        kind: String, topic: String, queueGroup: String, pool: String, capabilities: [String],
+        maxParallelJobs: Int
+    ) {
         self.kind = kind
         self.topic = topic
         self.queueGroup = queueGroup

@@ -52,9 +52,12 @@ public final class WorkflowEngine: Sendable {
     // MARK: Runs
 
     /// Creates a run and makes its first pass (dispatching the first steps).
-    public func startRun(of workflow: Workflow, input: JSONValue?, org: String, team: String, now: Date = Date()) async throws -> WorkflowRun {
-        let run = WorkflowRun(id: UUID().uuidString.lowercased(), workflowID: workflow.id, orgID: org, teamID: team,
-                              input: input, createdAt: now)
+    public func startRun(of workflow: Workflow, input: JSONValue?, org: String, team: String, now: Date = Date()) async throws
+        -> WorkflowRun
+    {
+        let run = WorkflowRun(
+            id: UUID().uuidString.lowercased(), workflowID: workflow.id, orgID: org, teamID: team,
+            input: input, createdAt: now)
         try await store.save(run)
         return try await advance(run.id) ?? run
     }
@@ -87,8 +90,9 @@ public final class WorkflowEngine: Sendable {
                 do {
                     try await publish(dispatch)
                 } catch {
-                    let outcome = run.dispatchFailed(jobID: dispatch.jobIDString, message: "dispatch failed: \(error)",
-                                                     workflow: workflow, now: now)
+                    let outcome = run.dispatchFailed(
+                        jobID: dispatch.jobIDString, message: "dispatch failed: \(error)",
+                        workflow: workflow, now: now)
                     await cancelJobs(outcome.jobsToCancel)
                     if let retry = outcome.retryAt { wake = min(wake ?? retry, retry) }
                     logger.warning("step dispatch failed", metadata: ["job_id": "\(dispatch.jobIDString)", "error": "\(error)"])
@@ -169,8 +173,12 @@ public final class WorkflowEngine: Sendable {
         for (runID, entries) in byRun {
             let started = ContinuousClock.now
             defer {
-                logger.debug("results applied", metadata: ["run": "\(runID)", "results": "\(entries.count)",
-                                                           "took": "\(ContinuousClock.now - started)"])
+                logger.debug(
+                    "results applied",
+                    metadata: [
+                        "run": "\(runID)", "results": "\(entries.count)",
+                        "took": "\(ContinuousClock.now - started)",
+                    ])
             }
             do {
                 try await store.withRunLock(runID) {
@@ -192,8 +200,9 @@ public final class WorkflowEngine: Sendable {
                     _ = try await pass(run, workflow)
                 }
             } catch {
-                logger.warning("workflow results not applied",
-                               metadata: ["run": "\(runID)", "results": "\(entries.count)", "error": "\(error)"])
+                logger.warning(
+                    "workflow results not applied",
+                    metadata: ["run": "\(runID)", "results": "\(entries.count)", "error": "\(error)"])
             }
         }
     }
@@ -278,9 +287,10 @@ public final class WorkflowEngine: Sendable {
                 guard let state = try await connections.store.state(jobID), state.isTerminal else { continue }
                 let meta = try await connections.store.meta(jobID)
                 let pointer = meta["result_ptr"] ?? ""
-                let result = StepJobResult(jobID: jobID, state: state, resultPtr: pointer,
-                                           errorMessage: state == .succeeded ? "" : "job state: \(state.rawValue)",
-                                           output: state == .succeeded ? try await output(pointer) : nil)
+                let result = StepJobResult(
+                    jobID: jobID, state: state, resultPtr: pointer,
+                    errorMessage: state == .succeeded ? "" : "job state: \(state.rawValue)",
+                    output: state == .succeeded ? try await output(pointer) : nil)
                 _ = run.apply(result, workflow: workflow, now: Date())
             }
             _ = try await pass(run, workflow)
@@ -308,6 +318,8 @@ public final class WorkflowEngine: Sendable {
 
     /// Cancels pending wake-ups (at shutdown).
     public func stop() {
-        for task in wakeups.withLock({ w in defer { w = [:] }; return Array(w.values) }) { task.cancel() }
+        for task in wakeups.withLock({ w in
+            defer { w = [:] }; return Array(w.values)
+        }) { task.cancel() }
     }
 }

@@ -31,9 +31,11 @@ public final class WorkflowEngineService: Service, Sendable {
     public func run() async throws {
         // Only workflow steps' results matter here (their ids say so); the rest are let go on
         // the bus's thread, undecoded. Bytes that cannot be peeked go on, to be counted.
-        let results = try engine.connections.bus.packets(Subjects.result, queue: Self.queue, logger: logger, wanted: { bytes in
-            BusPacketPeek.jobResultID(bytes).map { WorkflowJobID($0) != nil } ?? true
-        })
+        let results = try engine.connections.bus.packets(
+            Subjects.result, queue: Self.queue, logger: logger,
+            wanted: { bytes in
+                BusPacketPeek.jobResultID(bytes).map { WorkflowJobID($0) != nil } ?? true
+            })
         let router = Router()
         router.get("/health") { _, _ in "ok" }
         let health = Application(
@@ -50,8 +52,10 @@ public final class WorkflowEngineService: Service, Sendable {
                 group.addTask {
                     for await (_, packet) in results {
                         guard case .jobResult(let r)? = packet.payload, WorkflowJobID(r.jobID) != nil else { continue }
-                        pending.add(.init(jobID: r.jobID, state: JobState(resultStatus: r.status), resultPtr: r.resultPtr,
-                                          errorMessage: r.errorMessage))
+                        pending.add(
+                            .init(
+                                jobID: r.jobID, state: JobState(resultStatus: r.status), resultPtr: r.resultPtr,
+                                errorMessage: r.errorMessage))
                         signal.yield()
                     }
                     signal.finish()
@@ -90,5 +94,9 @@ public final class WorkflowEngineService: Service, Sendable {
 private final class ResultInbox: Sendable {
     private let items = Mutex<[WorkflowEngine.JobOutcome]>([])
     func add(_ outcome: WorkflowEngine.JobOutcome) { items.withLock { $0.append(outcome) } }
-    func takeAll() -> [WorkflowEngine.JobOutcome] { items.withLock { i in defer { i = [] }; return i } }
+    func takeAll() -> [WorkflowEngine.JobOutcome] {
+        items.withLock { i in
+            defer { i = [] }; return i
+        }
+    }
 }

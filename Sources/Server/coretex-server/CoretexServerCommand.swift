@@ -17,8 +17,8 @@ struct CoretexServerCommand: AsyncParsableCommand {
         commandName: "coretex-server",
         abstract: "The Coretex control plane.",
         discussion: """
-            SIGINT or SIGTERM stops it gracefully. Every role reads its settings from the environment \
-            (docs/configuration.md; `coretex-server env` prints them):
+            SIGINT or SIGTERM stops it gracefully. Every role reads its settings from these \
+            environment variables (`coretex-server env` and docs/configuration.md say what each does):
 
             """ + ConfigDocs.helpText(),
         subcommands: [
@@ -31,8 +31,11 @@ struct CoretexServerCommand: AsyncParsableCommand {
 func serve(_ services: [any Service], logger: Logger) async throws {
     let group = ServiceGroup(
         configuration: .init(
-            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
-                                           failureTerminationBehavior: .gracefullyShutdownGroup) },
+            services: services.map {
+                .init(
+                    service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
     try await group.run()
@@ -69,7 +72,7 @@ struct EnvCommand: ParsableCommand {
     var markdown = false
 
     func run() {
-        print(markdown ? ConfigDocs.markdown() : ConfigDocs.helpText(), terminator: markdown ? "" : "\n")
+        print(markdown ? ConfigDocs.markdown() : ConfigDocs.text(), terminator: markdown ? "" : "\n")
     }
 }
 
@@ -95,8 +98,9 @@ struct Dev: AsyncParsableCommand {
         let logger = startUp(settings)
         // One user's machine: repository reviews may read local repositories under $HOME and the temp dir.
         settings.repoLocalRoots = settings.repoLocalRoots ?? [NSHomeDirectory(), NSTemporaryDirectory()]
-        let stack = try DevStack.start(stateDirectory: stateDir, natsPort: natsPort, redisPort: redisPort, settings: &settings,
-                                       logger: logger)
+        let stack = try DevStack.start(
+            stateDirectory: stateDir, natsPort: natsPort, redisPort: redisPort, settings: &settings,
+            logger: logger)
         defer { stack.stop() }
         let config = try Roles.Config.load(settings)
         let connections = try await Connections.open(settings: settings, logger: logger)

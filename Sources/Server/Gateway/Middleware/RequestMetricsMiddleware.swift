@@ -30,8 +30,9 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: Context, _ status: HTTPResponse.Status, _ start: UInt64) {
-        let (counter, timer) = handles.get(method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
-                                           status: status.code)
+        let (counter, timer) = handles.get(
+            method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
+            status: status.code)
         counter.increment()
         timer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
     }
@@ -49,10 +50,13 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             let key = Key(method: method, route: route, status: status)
             if let found = cache.withLock({ $0[key] }) { return found }
             let made = (
-                Counter(label: "coretex_api_gateway_http_requests_total",
-                        dimensions: [("method", method), ("route", route), ("status", String(status))]),
-                Timer(label: "coretex_api_gateway_http_request_duration_seconds",
-                      dimensions: [("method", method), ("route", route)], preferredDisplayUnit: .seconds))
+                Counter(
+                    label: "coretex_api_gateway_http_requests_total",
+                    dimensions: [("method", method), ("route", route), ("status", String(status))]),
+                Timer(
+                    label: "coretex_api_gateway_http_request_duration_seconds",
+                    dimensions: [("method", method), ("route", route)], preferredDisplayUnit: .seconds)
+            )
             cache.withLock { $0[key] = made }
             return made
         }

@@ -13,22 +13,25 @@ extension Gateway {
             let (pointer, key) = try Self.resolvePointer(ptr: q.get("ptr").map { String($0) }, key: q.get("key").map { String($0) })
             let kind: String
             let bytes: [UInt8]
-            if key.hasPrefix("ctx:") || key.hasPrefix("res:") {
-                kind = key.hasPrefix("ctx:") ? "context" : "result"
-                guard let value = try await self.storeCall({ try await self.connections.redis.command("GET", key).bytes }) else {
+            let keyKind = MemoryStore.kind(of: key)
+            switch keyKind {
+            case .context?, .result?:
+                kind = keyKind == .context ? "context" : "result"
+                guard let value = try await self.storeCall({ try await self.memory.value(key) }) else {
                     throw APIFailure.notFound("not found")
                 }
                 bytes = value
-            } else if key.hasPrefix("mem:") {
+            case .memory?:
                 kind = "memory"
                 bytes = try await self.memoryWrapper(key, limit: limit)
-            } else {
+            case nil:
                 throw APIFailure.badRequest("unsupported pointer key (only ctx:*, res:*, or mem:*)", code: "unsupported_key")
             }
             let text = String(validating: bytes, as: UTF8.self)
-            return JSONResponse(MemoryView(
-                pointer: pointer, key: key, kind: kind, sizeBytes: bytes.count,
-                base64: Data(bytes).base64EncodedString(), text: text, json: JSONValue.parse(bytes)))
+            return JSONResponse(
+                MemoryView(
+                    pointer: pointer, key: key, kind: kind, sizeBytes: bytes.count,
+                    base64: Data(bytes).base64EncodedString(), text: text, json: JSONValue.parse(bytes)))
         }
     }
 
@@ -59,46 +62,53 @@ extension Gateway {
         return (ptr, k)
     }
 
-    /// A `mem:` key wrapped as JSON by its Redis type; lists, sets and hashes are bounded by
+    /// The store behind `GET /api/v1/memory` (its keys and commands are in CoretexInfra).
+    var memory: MemoryStore { MemoryStore(redis: connections.redis) }
+
+    /// A memory key wrapped as JSON by its Redis type; lists, sets and hashes are bounded by
     /// `limit` items (the newest for lists) while `length` stays the true size.
     func memoryWrapper(_ key: String, limit: Int) async throws -> [UInt8] {
-        let redis = connections.redis
-        let type = try await storeCall { try await redis.command("TYPE", key).text ?? "none" }
-        func decoded(_ v: RedisValue) -> JSONValue {
-            guard let bytes = v.bytes else { return .null }
+        let memory = self.memory
+        let type = try await storeCall { try await memory.type(of: key) }
+        func decoded(_ v: [UInt8]?) -> JSONValue {
+            guard let bytes = v else { return .null }
             if let json = JSONValue.parse(bytes) { return json }
             return .string(String(decoding: bytes, as: UTF8.self))
         }
         let wrapper: JSONValue
         switch type {
-        case "none":
+        case .none:
             throw APIFailure.notFound("not found")
-        case "string":
-            let bytes = try await storeCall { try await redis.command("GET", key).bytes ?? [] }
+        case .string:
+            let bytes = try await storeCall { try await memory.value(key) ?? [] }
             if let text = String(validating: bytes, as: UTF8.self) {
                 wrapper = .object(["redis_type": .string("string"), "value": JSONValue.parse(bytes) ?? .string(text)])
             } else {
                 wrapper = .object(["redis_type": .string("string"), "base64": .string(Data(bytes).base64EncodedString())])
             }
-        case "list":
-            let r = try await storeCall { try await redis.pipeline([["LLEN", key], ["LRANGE", key, String(-limit), "-1"]]) }
-            wrapper = .object(["redis_type": .string("list"), "length": .number(Double(r[0].int ?? 0)),
-                               "items": .array(r[1].array.map(decoded))])
-        case "set":
-            let r = try await storeCall {
-                try await redis.pipeline([["SCARD", key], ["SRANDMEMBER", key, String(limit)]])
-            }
-            wrapper = .object(["redis_type": .string("set"), "length": .number(Double(r[0].int ?? 0)),
-                               "items": .array(r[1].array.map(decoded))])
-        case "hash":
-            let all = try await storeCall { try await redis.command("HGETALL", key).array }
+        case .list:
+            let r = try await storeCall { try await memory.listTail(key, limit: limit) }
+            wrapper = .object([
+                "redis_type": .string("list"), "length": .number(Double(r.length)),
+                "items": .array(r.items.map(decoded)),
+            ])
+        case .set:
+            let r = try await storeCall { try await memory.setSample(key, limit: limit) }
+            wrapper = .object([
+                "redis_type": .string("set"), "length": .number(Double(r.length)),
+                "items": .array(r.items.map(decoded)),
+            ])
+        case .hash:
+            let all = try await storeCall { try await memory.hash(key) }
             var items: [String: JSONValue] = [:]
-            for i in stride(from: 0, to: min(all.count - 1, limit * 2), by: 2) {
-                if let field = all[i].text { items[field] = decoded(all[i + 1]) }
+            for entry in all.fields.prefix(limit) {
+                if let field = entry.field { items[field] = decoded(entry.value) }
             }
-            wrapper = .object(["redis_type": .string("hash"), "length": .number(Double(all.count / 2)),
-                               "items": .object(items)])
-        default:
+            wrapper = .object([
+                "redis_type": .string("hash"), "length": .number(Double(all.length)),
+                "items": .object(items),
+            ])
+        case .other(let type):
             throw APIFailure.badRequest("unsupported redis key type: \(type)", code: "unsupported_type")
         }
         return Array(try JSONEncoder.sorted.encode(wrapper))

@@ -23,7 +23,7 @@ extension Gateway {
             let status = StatusResponse(
                 time: UnixTime.rfc3339(fractional: false),
                 uptimeSeconds: Int(Date().timeIntervalSince(self.started)),
-                nats: .init(connected: self.bus.isConnected, status: self.bus.status, url: NATSBus.redact(self.bus.url)),
+                nats: .init(connected: self.bus.isConnected, status: self.bus.status, url: self.bus.displayURL),
                 redis: redis,
                 workers: .init(count: self.workers.count))
             return JSONResponse(status)
@@ -33,8 +33,9 @@ extension Gateway {
             let now = Date()
             let list = self.workers.live(at: now).map { entry -> WorkerInfo in
                 let hb = entry.heartbeat
-                var info = WorkerInfo(workerID: hb.workerID, lastSeen: Int(entry.seen.timeIntervalSince1970),
-                                      ageSeconds: (now.timeIntervalSince(entry.seen) * 10).rounded() / 10)
+                var info = WorkerInfo(
+                    workerID: hb.workerID, lastSeen: Int(entry.seen.timeIntervalSince1970),
+                    ageSeconds: (now.timeIntervalSince(entry.seen) * 10).rounded() / 10)
                 info.region = hb.region.isEmpty ? nil : hb.region
                 info.type = hb.type.isEmpty ? nil : hb.type
                 info.cpuLoad = hb.cpuLoad == 0 ? nil : hb.cpuLoad

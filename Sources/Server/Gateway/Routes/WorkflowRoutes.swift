@@ -61,19 +61,22 @@ extension Gateway {
         router.get("/api/v1/workflows/{id}/runs") { request, context in
             let id = try context.parameters.require("id")
             let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) }.map { min(max($0, 1), 1000) } ?? 100
-            return JSONResponse(try await self.storeCall {
-                try await self.workflows.store.runs(try await self.workflows.store.runIDs(in: WorkflowKeys.runsOf(id), limit: limit))
-            })
+            return JSONResponse(
+                try await self.storeCall {
+                    try await self.workflows.store.runs(try await self.workflows.store.runIDs(in: WorkflowKeys.runsOf(id), limit: limit))
+                })
         }
 
         router.get("/api/v1/workflow-runs") { request, _ in
             let q = request.uri.queryParameters
             let limit = q.get("limit").flatMap { Int($0) }.map { min(max($0, 1), 1000) } ?? 100
-            let index = q.get("status").flatMap { RunStatus(rawValue: String($0)) }.map { WorkflowKeys.runsIn($0.rawValue) }
+            let index =
+                q.get("status").flatMap { RunStatus(rawValue: String($0)) }.map { WorkflowKeys.runsIn($0.rawValue) }
                 ?? WorkflowKeys.allRuns
-            return JSONResponse(try await self.storeCall {
-                try await self.workflows.store.runs(try await self.workflows.store.runIDs(in: index, limit: limit))
-            })
+            return JSONResponse(
+                try await self.storeCall {
+                    try await self.workflows.store.runs(try await self.workflows.store.runIDs(in: index, limit: limit))
+                })
         }
 
         router.get("/api/v1/workflow-runs/{id}") { _, context in
@@ -123,7 +126,8 @@ extension Gateway {
     /// Every step waiting for a human, oldest first.
     func pendingApprovals() async throws -> [PendingApproval] {
         let store = workflows.store
-        let runs = try await store.runs(try await store.runIDs(in: WorkflowKeys.runsIn(RunStatus.waiting.rawValue), limit: 1000))
+        let runs =
+            try await store.runs(try await store.runIDs(in: WorkflowKeys.runsIn(RunStatus.waiting.rawValue), limit: 1000))
             + store.runs(try await store.runIDs(in: WorkflowKeys.runsIn(RunStatus.running.rawValue), limit: 1000))
         var names: [String: Workflow] = [:]
         var items: [PendingApproval] = []
@@ -131,10 +135,11 @@ extension Gateway {
             for (stepID, step) in run.steps where step.status == .waiting {
                 if names[run.workflowID] == nil { names[run.workflowID] = try await store.workflow(run.workflowID) }
                 let workflow = names[run.workflowID]
-                items.append(PendingApproval(
-                    workflowID: run.workflowID, workflowName: workflow?.name ?? "", runID: run.id, stepID: stepID,
-                    stepName: workflow?.steps[stepID]?.name ?? "",
-                    waitingSince: step.startedAt.map { $0.formatted(.iso8601) }, runInput: run.input))
+                items.append(
+                    PendingApproval(
+                        workflowID: run.workflowID, workflowName: workflow?.name ?? "", runID: run.id, stepID: stepID,
+                        stepName: workflow?.steps[stepID]?.name ?? "",
+                        waitingSince: step.startedAt.map { $0.formatted(.iso8601) }, runInput: run.input))
             }
         }
         return items.sorted { ($0.waitingSince ?? "", $0.runID, $0.stepID) < ($1.waitingSince ?? "", $1.runID, $1.stepID) }

@@ -32,8 +32,10 @@ enum LineStream {
 
         init(_ continuation: AsyncThrowingStream<Event, any Error>.Continuation) { self.continuation = continuation }
 
-        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        func urlSession(
+            _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+            completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+        ) {
             continuation.yield(.status((response as? HTTPURLResponse)?.statusCode ?? 0))
             completionHandler(.allow)
         }

@@ -31,8 +31,9 @@ public final class OllamaClient: Sendable {
         }
 
         public init(_ settings: CoretexCore.Settings) {
-            self.init(url: settings.ollamaURL, model: settings.ollamaModel, timeoutSeconds: settings.ollamaTimeoutSeconds,
-                      retries: settings.ollamaRetries)
+            self.init(
+                url: settings.ollamaURL, model: settings.ollamaModel, timeoutSeconds: settings.ollamaTimeoutSeconds,
+                retries: settings.ollamaRetries)
         }
     }
 
@@ -85,7 +86,9 @@ public final class OllamaClient: Sendable {
             var body = base(options)
             body["messages"] = messages.map { ["role": $0.role, "content": $0.content] }
             body["stream"] = options.stream
-            let (status, data) = try await retrying { try await options.stream ? self.stream(body) : self.send(self.request("/api/chat", body)) }
+            let (status, data) = try await retrying {
+                try await options.stream ? self.stream(body) : self.send(self.request("/api/chat", body))
+            }
             if status == 404, Self.errorText(data).map(Self.namesModel) != true {
                 logger.notice("model server has no /api/chat; using /api/generate", metadata: ["url": "\(settings.url)"])
                 generateOnly.store(true, ordering: .relaxed)
@@ -127,8 +130,9 @@ public final class OllamaClient: Sendable {
         let text: String? =
             endpoint == "chat" ? (object["message"] as? [String: Any])?["content"] as? String : object["response"] as? String
         guard let text else { throw ModelError.badReply("no \(endpoint == "chat" ? "message.content" : "response") field") }
-        return Reply(text: text, model: object["model"] as? String ?? settings.model, endpoint: endpoint,
-                     promptTokens: object["prompt_eval_count"] as? Int, outputTokens: object["eval_count"] as? Int)
+        return Reply(
+            text: text, model: object["model"] as? String ?? settings.model, endpoint: endpoint,
+            promptTokens: object["prompt_eval_count"] as? Int, outputTokens: object["eval_count"] as? Int)
     }
 
     private func request(_ path: String, _ body: [String: Any]) throws -> URLRequest {
@@ -157,8 +161,9 @@ public final class OllamaClient: Sendable {
                     throw ModelError.unreachable(url: settings.url, reason: error.localizedDescription)
                 }
                 attempt += 1
-                logger.warning("model server not reachable, retrying",
-                               metadata: ["url": "\(settings.url)", "attempt": "\(attempt)", "error": "\(error.code)"])
+                logger.warning(
+                    "model server not reachable, retrying",
+                    metadata: ["url": "\(settings.url)", "attempt": "\(attempt)", "error": "\(error.code)"])
                 try await Task.sleep(for: .milliseconds(250 * attempt * attempt))
             }
         }

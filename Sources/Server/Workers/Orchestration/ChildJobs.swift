@@ -37,14 +37,16 @@ package struct ChildJobs: Sendable {
     /// Runs one child to its end and returns its result JSON. Retries (with a new id) after a
     /// failure or timeout, not after a denial or a cancel, which would only repeat. `env`
     /// entries override the parent's (which children otherwise inherit).
-    package func run(step: String, topic: String, context: JSONValue, parent: JobInput, timeoutSeconds: Int, retries: Int,
-             env: [String: String] = [:]) async throws -> (id: String, result: JSONValue?)
-    {
+    package func run(
+        step: String, topic: String, context: JSONValue, parent: JobInput, timeoutSeconds: Int, retries: Int,
+        env: [String: String] = [:]
+    ) async throws -> (id: String, result: JSONValue?) {
         var attempt = 0
         while true {
             do {
-                return try await runOnce(step: step, topic: topic, context: context, parent: parent, timeoutSeconds: timeoutSeconds,
-                                         env: env)
+                return try await runOnce(
+                    step: step, topic: topic, context: context, parent: parent, timeoutSeconds: timeoutSeconds,
+                    env: env)
             } catch let failure as Failure where attempt < retries && [.failed, .timeout].contains(failure.status) {
                 attempt += 1
                 logger.warning("child failed, retrying", metadata: ["step": "\(step)", "error": "\(failure)", "attempt": "\(attempt)"])
@@ -53,9 +55,10 @@ package struct ChildJobs: Sendable {
         }
     }
 
-    private func runOnce(step: String, topic: String, context: JSONValue, parent: JobInput, timeoutSeconds: Int,
-                         env: [String: String]) async throws -> (id: String, result: JSONValue?)
-    {
+    private func runOnce(
+        step: String, topic: String, context: JSONValue, parent: JobInput, timeoutSeconds: Int,
+        env: [String: String]
+    ) async throws -> (id: String, result: JSONValue?) {
         var request = JobLifecycle.request(topic: topic, tenant: JobMeta.tenant(of: parent.request))
         let id = request.jobID
         request.priority = parent.request.priority
@@ -92,10 +95,12 @@ package struct ChildJobs: Sendable {
             throw CancellationError()
         }
         guard result.status == .succeeded else {
-            throw Failure(step: step, childID: id, status: result.status,
-                          message: result.errorMessage.isEmpty ? "no reason given" : result.errorMessage)
+            throw Failure(
+                step: step, childID: id, status: result.status,
+                message: result.errorMessage.isEmpty ? "no reason given" : result.errorMessage)
         }
-        let blob = try await connections.store.blob(pointer: result.resultPtr.isEmpty ? JobKeys.pointer(JobKeys.result(id)) : result.resultPtr)
+        let blob = try await connections.store.blob(
+            pointer: result.resultPtr.isEmpty ? JobKeys.pointer(JobKeys.result(id)) : result.resultPtr)
         return (id, blob.flatMap { JSONValue.parse($0) })
     }
 

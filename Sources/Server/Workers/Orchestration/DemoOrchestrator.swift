@@ -13,8 +13,9 @@ import Foundation
 public struct DemoOrchestrator: JobHandler {
     /// `workflows.code_review_demo` of the timeouts file.
     public static func limits(_ config: TimeoutConfig) -> WorkflowLimits {
-        WorkflowLimits(config, workflow: "code_review_demo",
-                       defaults: WorkflowLimits(childTimeoutSeconds: 180, totalTimeoutSeconds: 600, maxRetries: 1))
+        WorkflowLimits(
+            config, workflow: "code_review_demo",
+            defaults: WorkflowLimits(childTimeoutSeconds: 180, totalTimeoutSeconds: 600, maxRetries: 1))
     }
 
     let children: ChildJobs
@@ -57,7 +58,8 @@ public struct DemoOrchestrator: JobHandler {
             switch step.topic {
             case "job.code.llm": patch = child.result ?? .null
             default:
-                explanation = child.result?["response"]?.stringValue
+                explanation =
+                    child.result?["response"]?.stringValue
                     ?? child.result.flatMap { try? String(decoding: JSONEncoder.sorted.encode($0), as: UTF8.self) } ?? ""
             }
         }
@@ -71,9 +73,10 @@ public struct DemoOrchestrator: JobHandler {
             var workflow_id: String
             var children: [ChildRecord]
         }
-        return try JSONEncoder.sorted.encode(Body(
-            file_path: task.filePath, original_code: task.code, instruction: task.instruction,
-            patch: patch?["patch"] ?? .null, explanation: explanation, workflow_id: workflowID, children: ran))
+        return try JSONEncoder.sorted.encode(
+            Body(
+                file_path: task.filePath, original_code: task.code, instruction: task.instruction,
+                patch: patch?["patch"] ?? .null, explanation: explanation, workflow_id: workflowID, children: ran))
     }
 
     struct ChildRecord: Encodable {

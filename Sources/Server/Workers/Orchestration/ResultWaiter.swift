@@ -17,12 +17,14 @@ package final class ResultWaiter: Sendable {
     /// Subscribes now and delivers results until the bus closes. Only results for jobs it
     /// waits for are decoded (the id is peeked on the bus's thread): an orchestrator costs
     /// nearly nothing per job that is not its own.
-    package init(bus: NATSBus, logger: Logger) throws {
-        let results = try bus.packets(Subjects.result, logger: logger, wanted: { [weak self] bytes in
-            self?.slots.withLock { slots in
-                !slots.isEmpty && BusPacketPeek.jobResultID(bytes).map { slots[$0] != nil } == true
-            } ?? false
-        })
+    package init(bus: any MessageBus, logger: Logger) throws {
+        let results = try bus.packets(
+            Subjects.result, logger: logger,
+            wanted: { [weak self] bytes in
+                self?.slots.withLock { slots in
+                    !slots.isEmpty && BusPacketPeek.jobResultID(bytes).map { slots[$0] != nil } == true
+                } ?? false
+            })
         Task { [weak self] in
             for await (_, packet) in results {
                 guard let self else { return }

@@ -1,0 +1,30 @@
+/// What the roles need of the bus. `NATSBus` is the production one, over nats.c; unit tests
+/// of a role's logic use an in-memory bus (Tests/TestSupport) with the same semantics:
+/// subjects with `*` and `>` wildcards, queue groups, and ordered delivery per publisher.
+public protocol MessageBus: AnyObject, Sendable {
+    /// Publishes fire-and-forget; throws when the bus refuses the message.
+    func publish(_ subject: String, _ data: [UInt8]) throws
+    /// Subscribes to `subject`, in `queue` group when given (one member of the group gets
+    /// each message). `accept`, when given, decides on the delivery thread with the bytes
+    /// whether a message is kept.
+    func subscribe(_ subject: String, queue: String?, accept: (@Sendable (UnsafeRawBufferPointer) -> Bool)?) throws
+        -> BusSubscription
+    /// Hands each message's bytes to `handler` on the delivery thread; the subscription yields nothing.
+    func observe(_ subject: String, handler: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) throws -> BusSubscription
+    /// Waits until the server has processed everything published so far.
+    func flush(timeout: Duration) async throws
+    var isConnected: Bool { get }
+    /// `CONNECTED`, `RECONNECTING`, … for the status route.
+    var status: String { get }
+    /// The server's URL without credentials.
+    var displayURL: String { get }
+    func close()
+}
+
+extension MessageBus {
+    public func subscribe(_ subject: String, queue: String? = nil) throws -> BusSubscription {
+        try subscribe(subject, queue: queue, accept: nil)
+    }
+
+    public func flush() async throws { try await flush(timeout: .seconds(2)) }
+}
