@@ -15,10 +15,14 @@ extension GatewayClient {
         try await naming("workflow \(id)") { try await send("GET", "/api/v1/workflows/\(Self.segment(id))") }
     }
 
-    public func startRun(workflow id: String, input: JSONValue?) async throws -> String {
+    /// Starts a run; with `idempotencyKey`, a repeat within 24 h answers with the first run.
+    public func startRun(workflow id: String, input: JSONValue?, idempotencyKey: String? = nil) async throws -> String {
         let body = try input.map { try JSONEncoder().encode($0) }
         let response: StartRunResponse = try await naming("workflow \(id)") {
-            try decode(try await raw("POST", "/api/v1/workflows/\(Self.segment(id))/runs", query: [], body: body))
+            try decode(
+                try await raw(
+                    "POST", "/api/v1/workflows/\(Self.segment(id))/runs", query: [], body: body,
+                    headers: Self.idempotency(idempotencyKey)))
         }
         return response.runID
     }

@@ -40,16 +40,20 @@ public struct GatewayClient: Sendable {
 
     // MARK: Jobs
 
-    public func submit(_ request: SubmitJobRequest) async throws -> SubmitJobResponse {
+    /// Submits a job; with `idempotencyKey`, a repeat of the same request within 24 h answers
+    /// with the first job instead of creating another.
+    public func submit(_ request: SubmitJobRequest, idempotencyKey: String? = nil) async throws -> SubmitJobResponse {
         var request = request
         if request.tenantID == nil, request.orgID == nil { request.tenantID = endpoint.tenant }
-        return try await send("POST", "/api/v1/jobs", body: request)
+        return try await send("POST", "/api/v1/jobs", body: request, headers: Self.idempotency(idempotencyKey))
     }
 
     /// `POST /api/v1/repo-review`: one repository review job.
-    public func repoReview(_ request: RepoReviewRequest) async throws -> SubmitJobResponse {
-        try await send("POST", "/api/v1/repo-review", body: request)
+    public func repoReview(_ request: RepoReviewRequest, idempotencyKey: String? = nil) async throws -> SubmitJobResponse {
+        try await send("POST", "/api/v1/repo-review", body: request, headers: Self.idempotency(idempotencyKey))
     }
+
+    static func idempotency(_ key: String?) -> [(String, String)] { key.map { [("Idempotency-Key", $0)] } ?? [] }
 
     public func job(_ id: String) async throws -> JobDetail {
         try await naming("job \(id)") { try await send("GET", "/api/v1/jobs/\(Self.segment(id))") }
@@ -112,9 +116,9 @@ public struct GatewayClient: Sendable {
     }
 
     public func send<Body: Encodable, Response: Decodable>(
-        _ method: String, _ path: String, query: [(String, String)] = [], body: Body
+        _ method: String, _ path: String, query: [(String, String)] = [], body: Body, headers: [(String, String)] = []
     ) async throws -> Response {
-        try decode(try await raw(method, path, query: query, body: try JSONEncoder().encode(body)))
+        try decode(try await raw(method, path, query: query, body: try JSONEncoder().encode(body), headers: headers))
     }
 
     func decode<Response: Decodable>(_ data: Data) throws -> Response {
@@ -126,9 +130,12 @@ public struct GatewayClient: Sendable {
     }
 
     /// The reply body of a successful request.
-    public func raw(_ method: String, _ path: String, query: [(String, String)], body: Data?) async throws -> Data {
+    public func raw(
+        _ method: String, _ path: String, query: [(String, String)], body: Data?, headers: [(String, String)] = []
+    ) async throws -> Data {
         var request = HTTPClientRequest(url: endpoint.url + path + QueryString.encode(query))
         request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.body = .bytes(ByteBuffer(bytes: body))
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -46,6 +46,13 @@ struct JobSubmit: AsyncParsableCommand {
     @Option(name: .customLong("memory-id"), help: "Conversation memory id.")
     var memoryID: String?
 
+    @Option(
+        name: .customLong("idempotency-key"),
+        help: ArgumentHelp(
+            "Submit at most once: a repeat with the same key within 24 h gets the first one's id (another body: an error).",
+            valueName: "key"))
+    var idempotencyKey: String?
+
     @Flag(help: "Wait until the job is final; the exit code reflects the outcome (5 unless it succeeded).")
     var wait = false
 
@@ -91,7 +98,7 @@ struct JobSubmit: AsyncParsableCommand {
 
         let client = try global.client()
         let printer = Printer(output)
-        let response = try await client.submit(request)
+        let response = try await client.submit(request, idempotencyKey: idempotencyKey)
         guard wait || follow else {
             if output.output.isMachine {
                 try printer.value(response)

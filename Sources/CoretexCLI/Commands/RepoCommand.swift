@@ -36,6 +36,12 @@ struct RepoReview: AsyncParsableCommand {
     @Option(name: .customLong("test-command"), help: "The test command (must be on the server's allow-list).") var testCommand: String?
     @Flag(help: "Wait for the report and print it.") var wait = false
     @Option(help: ArgumentHelp("Give up waiting after this long.", valueName: "span")) var timeout: String = "30m"
+    @Option(
+        name: .customLong("idempotency-key"),
+        help: ArgumentHelp(
+            "Review at most once: a repeat with the same key within 24 h gets the first review's id (another request: an error).",
+            valueName: "key"))
+    var idempotencyKey: String?
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
@@ -62,7 +68,7 @@ struct RepoReview: AsyncParsableCommand {
 
         let client = try global.client()
         let printer = Printer(output)
-        let response = try await client.repoReview(request)
+        let response = try await client.repoReview(request, idempotencyKey: idempotencyKey)
         guard wait else {
             if output.output.isMachine { return try printer.value(response) }
             Out.line("review \(response.jobID) submitted (trace \(response.traceID); follow with ctx trace \(response.traceID))")

@@ -24,6 +24,12 @@ struct RunStart: AsyncParsableCommand {
     @Flag(help: "Wait until the run is final; exit 5 unless it succeeded.") var wait = false
     @Flag(help: "Print step changes as they happen until the run is final (implies --wait).") var follow = false
     @Option(help: ArgumentHelp("Give up waiting after this long.", valueName: "span")) var timeout: String = "30m"
+    @Option(
+        name: .customLong("idempotency-key"),
+        help: ArgumentHelp(
+            "Start at most once: a repeat with the same key within 24 h gets the first run's id (another input: an error).",
+            valueName: "key"))
+    var idempotencyKey: String?
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
@@ -40,7 +46,7 @@ struct RunStart: AsyncParsableCommand {
         }
         let client = try global.client()
         let printer = Printer(output)
-        let runID = try await client.startRun(workflow: workflow, input: value)
+        let runID = try await client.startRun(workflow: workflow, input: value, idempotencyKey: idempotencyKey)
         guard wait || follow else {
             if output.output.isMachine { return try printer.value(StartRunResponse(runID: runID)) }
             return Out.line("run \(runID) started")

@@ -95,6 +95,9 @@ extension ConfigVariable {
         "API_RATE_LIMIT_BURST", .integer, "100", [.gateway, .dev], "Burst above the rate per client address.")
     public static let maxBodyBytes = Self(
         "API_MAX_BODY_BYTES", .bytes, "2097152", [.gateway, .dev], "Largest request body (413 above).")
+    public static let apiIdleTimeout = Self(
+        "API_IDLE_TIMEOUT", .duration, "10s", [.gateway, .dev],
+        "An HTTP connection that sends nothing this long (idle, or stopped inside its headers or body) is closed.")
 
     // Scheduler
     public static let safetyKernelWaitSeconds = Self(
@@ -175,7 +178,7 @@ extension ConfigVariable {
         gatewayHTTPAddr, gatewayGRPCAddr, gatewayMetricsAddr, schedulerMetricsAddr, safetyKernelAddr, contextEngineAddr,
         workflowEngineHTTPAddr,
         poolConfigPath, timeoutConfigPath, safetyPolicyPath,
-        apiKey, coretexAPIKey, superSecretAPIToken, tenantID, rateLimitRPS, rateLimitBurst, maxBodyBytes,
+        apiKey, coretexAPIKey, superSecretAPIToken, tenantID, rateLimitRPS, rateLimitBurst, maxBodyBytes, apiIdleTimeout,
         safetyKernelWaitSeconds, workerTTLMs,
         workflowScanInterval, workflowScanLimit, workflowRunTTL,
         workerID, workerLabels, workerMaxParallel, heartbeatIntervalMs, echoDelayMs, usePlanner, plannerTopic,

@@ -32,6 +32,8 @@ public struct Settings: Sendable, Equatable {
     public var rateLimitRPS: Int
     public var rateLimitBurst: Int
     public var maxBodyBytes: Int
+    /// Seconds an HTTP connection may send nothing before the gateway closes it.
+    public var apiIdleTimeout: Double
 
     public var safetyKernelWaitSeconds: Int
     /// Seconds a silent worker counts as alive.
@@ -105,6 +107,7 @@ public struct Settings: Sendable, Equatable {
         rateLimitRPS = integer(V.rateLimitRPS)
         rateLimitBurst = integer(V.rateLimitBurst)
         maxBodyBytes = integer(V.maxBodyBytes)
+        apiIdleTimeout = env.duration(V.apiIdleTimeout) ?? 10
 
         safetyKernelWaitSeconds = integer(V.safetyKernelWaitSeconds, atLeast: 0)
         workerTTL = Double(integer(V.workerTTLMs)) / 1000

@@ -1,26 +1,31 @@
 import Foundation
 import Synchronization
 
-/// Starts `nats-server` and `redis-server` on loopback, for the dev stack and for tests.
+/// Starts `nats-server` and `redis-server` on loopback, for the dev stack and for tests,
+/// bound to 127.0.0.1 only, with their files under `directory`.
 ///
-/// Both run with no persistence beyond `directory`, bound to 127.0.0.1 only.
+/// `persistent` (the dev stack) keeps state across restarts: Redis appends every write to its
+/// AOF and fsyncs it once a second (at most a second of writes is lost to a host crash, none
+/// to a restart), and NATS runs JetStream with file storage under `directory/jetstream`.
+/// Without it (tests) nothing outlives the process.
 public enum LocalServers {
-    public static func startNATS(port: Int, directory: String) throws -> ManagedProcess {
+    public static func startNATS(port: Int, directory: String, persistent: Bool = false) throws -> ManagedProcess {
+        var arguments = ["-a", "127.0.0.1", "-p", String(port), "-P", "\(directory)/nats.pid"]
+        if persistent { arguments += ["-js", "-sd", "\(directory)/jetstream"] }
         let process = try ManagedProcess(
-            name: "nats-server", executable: "nats-server",
-            arguments: ["-a", "127.0.0.1", "-p", String(port), "-P", "\(directory)/nats.pid"],
-            logFile: "\(directory)/nats.log")
+            name: "nats-server", executable: "nats-server", arguments: arguments, logFile: "\(directory)/nats.log")
         try waitForPort(port, name: "nats-server", process: process)
         return process
     }
 
-    public static func startRedis(port: Int, directory: String) throws -> ManagedProcess {
+    public static func startRedis(port: Int, directory: String, persistent: Bool = false) throws -> ManagedProcess {
+        let durability = persistent ? ["--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"]
         let process = try ManagedProcess(
             name: "redis-server", executable: "redis-server",
             arguments: [
-                "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", directory, "--daemonize", "no", "--logfile", "\(directory)/redis.log",
-            ])
+                "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory, "--daemonize", "no",
+                "--logfile", "\(directory)/redis.log",
+            ] + durability)
         try waitForPort(port, name: "redis-server", process: process)
         return process
     }

@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The API gateway: the HTTP/WebSocket API on `GATEWAY_HTTP_ADDR`, fed by bus taps for the
@@ -87,9 +88,16 @@ public final class Gateway: Service, Sendable {
     }
 
     public func run() async throws {
+        let idleTimeout = TimeAmount.milliseconds(Int64(settings.apiIdleTimeout * 1000))
         let app = Application(
             router: router(),
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter()),
+            // Connections that stay silent, or stop inside a request, are closed after the idle
+            // timeout; what the parser refuses gets a 400 and a close (docs/http-api.md).
+            server: .guardedHTTP1WebSocketUpgrade(
+                webSocketRouter: webSocketRouter(),
+                configuration: .init(
+                    http1: .init(additionalChannelHandlers: [MalformedRequestHandler()], idleTimeout: idleTimeout)),
+                timeout: idleTimeout),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "coretex-gateway"),
             logger: logger)
         let taps = try [

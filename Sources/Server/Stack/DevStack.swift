@@ -19,12 +19,12 @@ public final class DevStack: Sendable {
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         var children: [ManagedProcess] = []
         if !settings.natsURLGiven {
-            children.append(try LocalServers.startNATS(port: natsPort, directory: stateDirectory))
+            children.append(try LocalServers.startNATS(port: natsPort, directory: stateDirectory, persistent: true))
             settings.natsURL = "nats://127.0.0.1:\(natsPort)"
             logger.info("started nats-server", metadata: ["port": "\(natsPort)", "logs": "\(stateDirectory)/nats.log"])
         }
         if !settings.redisURLGiven {
-            children.append(try LocalServers.startRedis(port: redisPort, directory: stateDirectory))
+            children.append(try LocalServers.startRedis(port: redisPort, directory: stateDirectory, persistent: true))
             settings.redisURL = "redis://127.0.0.1:\(redisPort)"
             logger.info("started redis-server", metadata: ["port": "\(redisPort)", "logs": "\(stateDirectory)/redis.log"])
         }

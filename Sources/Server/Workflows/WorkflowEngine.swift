@@ -52,11 +52,12 @@ public final class WorkflowEngine: Sendable {
     // MARK: Runs
 
     /// Creates a run and makes its first pass (dispatching the first steps).
-    public func startRun(of workflow: Workflow, input: JSONValue?, org: String, team: String, now: Date = Date()) async throws
-        -> WorkflowRun
-    {
+    public func startRun(
+        of workflow: Workflow, input: JSONValue?, org: String, team: String, id: String = UUID().uuidString.lowercased(),
+        now: Date = Date()
+    ) async throws -> WorkflowRun {
         let run = WorkflowRun(
-            id: UUID().uuidString.lowercased(), workflowID: workflow.id, orgID: org, teamID: team,
+            id: id, workflowID: workflow.id, orgID: org, teamID: team,
             input: input, createdAt: now)
         try await store.save(run)
         return try await advance(run.id) ?? run

@@ -10,8 +10,10 @@ extension Gateway {
     /// Submit, list, detail, cancel, traces.
     func addJobRoutes(_ router: Router<BasicWebSocketRequestContext>) {
         router.post("/api/v1/jobs") { request, context in
-            let body = try await self.decode(SubmitJobRequest.self, from: request)
-            return JSONResponse(try await self.submit(body, sender: Self.senderHTTP))
+            let key = try self.idempotencyKey(request)
+            let body = try await self.body(of: request)
+            let submit = try self.decode(SubmitJobRequest.self, from: body)
+            return JSONResponse(try await self.submit(submit, sender: Self.senderHTTP, idempotency: (key, body)))
         }
 
         router.get("/api/v1/jobs") { request, _ in
@@ -39,10 +41,18 @@ extension Gateway {
         }
     }
 
-    /// Validates, records (context + PENDING meta in one round trip) and publishes a job.
-    func submit(_ body: SubmitJobRequest, sender: String) async throws -> SubmitJobResponse {
+    /// Validates, records (context + PENDING meta in one round trip) and publishes a job;
+    /// with an `Idempotency-Key` (and the body it came with) only the first time.
+    func submit(_ body: SubmitJobRequest, sender: String, idempotency: (key: String?, body: Data) = (nil, Data()))
+        async throws -> SubmitJobResponse
+    {
         let job = try JobSubmission.make(body, defaultTenant: settings.tenantID, pools: pools)
-        return try await enqueue(job.request, traceID: job.traceID, context: job.context, sender: sender)
+        let created = try await once(
+            key: idempotency.key, scope: "jobs", fingerprint: idempotency.body, id: job.request.jobID, traceID: job.traceID
+        ) {
+            _ = try await self.enqueue(job.request, traceID: job.traceID, context: job.context, sender: sender)
+        }
+        return SubmitJobResponse(jobID: created.id, traceID: created.traceID)
     }
 
     /// Records a built job and publishes it (`JobLifecycle.submit`): 503 with a JSON body when
@@ -77,12 +87,27 @@ extension Gateway {
         }
     }
 
+    /// The request's body, at most `maxBodyBytes` (413 when larger). A body that ends before
+    /// its announced length, or a broken chunked encoding, is the client's error: 400, not 500.
+    func body(of request: Request) async throws -> Data {
+        do {
+            return Data(buffer: try await request.body.collect(upTo: settings.maxBodyBytes))
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            throw APIFailure.badRequest("request body incomplete", code: "incomplete_body")
+        }
+    }
+
     /// Decodes a JSON body of at most `maxBodyBytes`: 413 when larger, 400 `invalid json: …` when
     /// it does not parse (saying where).
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
+        try decode(type, from: try await body(of: request))
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from body: Data) throws -> T {
         do {
-            return try JSONValue.decoder().decode(T.self, from: Data(buffer: buffer))
+            return try JSONValue.decoder().decode(T.self, from: body)
         } catch let error as DecodingError {
             throw APIFailure.badRequest("invalid json: \(Self.describe(error))", code: "invalid_json")
         } catch {

@@ -10,9 +10,14 @@ extension Gateway {
     /// `POST /api/v1/repo-review`: one `job.workflow.repo.code_review` job (docs/repo-review.md).
     func addRepoReviewRoutes(_ router: Router<BasicWebSocketRequestContext>) {
         router.post("/api/v1/repo-review") { request, _ in
-            let body = try await self.decode(RepoReviewRequest.self, from: request)
-            let (job, traceID, context) = try Self.repoReviewJob(body, tenant: self.settings.tenantID)
-            return JSONResponse(try await self.enqueue(job, traceID: traceID, context: context, sender: "api-gateway-repo-review"))
+            let key = try self.idempotencyKey(request)
+            let body = try await self.body(of: request)
+            let (job, traceID, context) = try Self.repoReviewJob(
+                try self.decode(RepoReviewRequest.self, from: body), tenant: self.settings.tenantID)
+            let created = try await self.once(key: key, scope: "repo-review", fingerprint: body, id: job.jobID, traceID: traceID) {
+                _ = try await self.enqueue(job, traceID: traceID, context: context, sender: "api-gateway-repo-review")
+            }
+            return JSONResponse(SubmitJobResponse(jobID: created.id, traceID: created.traceID))
         }
     }
 

@@ -1,12 +1,19 @@
 import CoretexCore
 import CoretexInfra
 import CoretexProtocol
+import CoretexRuntime
 import CoretexWorkflows
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 
 extension Gateway {
+    /// What makes two run starts the same: the workflow, where it runs, and its input.
+    static func runFingerprint(workflow: String, org: String, team: String, input: JSONValue?) -> Data {
+        let start: JSONValue = .object(["workflow": .string(workflow), "org": .string(org), "team": .string(team), "input": input ?? .null])
+        return (try? JSONEncoder.sorted.encode(start)) ?? Data()
+    }
+
     /// Workflows, runs, approvals (docs/http-api.md, "Workflows"), with up-front validation,
     /// 404 for what does not exist and 409 for what the run's status forbids.
     func addWorkflowRoutes(_ router: Router<BasicWebSocketRequestContext>) {
@@ -36,10 +43,11 @@ extension Gateway {
 
         router.post("/api/v1/workflows/{id}/runs") { request, context in
             let id = try context.parameters.require("id")
-            let buffer = try await request.body.collect(upTo: self.settings.maxBodyBytes)
+            let key = try self.idempotencyKey(request)
+            let body = try await self.body(of: request)
             var input: JSONValue?
-            if buffer.readableBytes > 0 {
-                guard let value = JSONValue.parse(Data(buffer: buffer)) else {
+            if !body.isEmpty {
+                guard let value = JSONValue.parse(body) else {
                     throw APIFailure.badRequest("invalid json: the run input must be a JSON object", code: "invalid_json")
                 }
                 guard value.isObject || value == .null else {
@@ -52,10 +60,17 @@ extension Gateway {
             }
             let q = request.uri.queryParameters
             let org = q.get("org_id").flatMap { $0.isEmpty ? nil : String($0) } ?? self.settings.tenantID
-            let run = try await self.storeCall {
-                try await self.workflows.startRun(of: workflow, input: input, org: org, team: q.get("team_id").map { String($0) } ?? "")
+            let team = q.get("team_id").map { String($0) } ?? ""
+            let runID = JobLifecycle.newID()
+            let started = try await self.once(
+                key: key, scope: "runs", fingerprint: Self.runFingerprint(workflow: id, org: org, team: team, input: input), id: runID,
+                traceID: runID
+            ) {
+                _ = try await self.storeCall {
+                    try await self.workflows.startRun(of: workflow, input: input, org: org, team: team, id: runID)
+                }
             }
-            return JSONResponse(StartRunResponse(runID: run.id))
+            return JSONResponse(StartRunResponse(runID: started.id))
         }
 
         router.get("/api/v1/workflows/{id}/runs") { request, context in
