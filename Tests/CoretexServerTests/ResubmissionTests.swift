@@ -13,61 +13,117 @@ import Testing
 @testable import CoretexScheduler
 @testable import CoretexWorkers
 
-/// A job submitted while no scheduler listens is not lost: core NATS drops the packet, and
-/// the reconciler publishes it again from the copy kept at submission once a scheduler is back.
+/// A job submitted while no scheduler listens is not lost: core NATS drops the packet, and it
+/// is published again from the copy kept at submission — by the next scheduler as it starts,
+/// and, as a last resort, by the reconciler once the job is past the placement wait.
 /// Real NATS and Redis.
 @Suite(.serialized) struct ResubmissionTests {
-    @Test func aJobSubmittedWhileNoSchedulerListensRunsOnceOneIsBack() async throws {
+    /// Everything on the bus, in the order the server passes it on: a marker published after a
+    /// step on the same connection arrives after anything that step published.
+    final class BusWatch: Sendable {
+        final class Counts: Sendable {
+            let value = Mutex((markers: 0, resubmits: 0))
+        }
+
+        static let marker = Array("after-the-step".utf8)
+        let counts = Counts()
+        let subscription: BusSubscription
+        let bus: NATSBus
+
+        init(_ roles: InProcessRoles, job id: @escaping @Sendable () -> String) async throws {
+            bus = try await NATSBus.connect(url: roles.servers.natsURL, logger: roles.logger)
+            let counts = counts
+            subscription = try bus.observe(">") { bytes in
+                if Array(bytes) == Self.marker {
+                    counts.value.withLock { $0.markers += 1 }
+                } else if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)),
+                    packet.jobRequest.jobID == id(), packet.senderID == "test"  // the submitted packet, not a dispatch
+                {
+                    counts.value.withLock { $0.resubmits += 1 }
+                }
+            }
+            try await bus.flush()
+        }
+
+        var resubmits: Int { counts.value.withLock { $0.resubmits } }
+
+        /// Waits until everything `connection` published before now has been seen.
+        func settle(after connection: any MessageBus) async throws -> Bool {
+            let before = counts.value.withLock { $0.markers }
+            try connection.publish("test.marker", Self.marker)
+            return await eventually { self.counts.value.withLock { $0.markers } == before + 1 }
+        }
+
+        func close() {
+            subscription.unsubscribe()
+            bus.close()
+        }
+    }
+
+    func schedulerAndEchoWorker(_ roles: InProcessRoles) -> (Scheduler, ServiceGroup) {
+        let scheduler = Scheduler(
+            connections: roles.connections, pools: roles.pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil),
+            logger: roles.logger)
+        let worker = WorkerRuntime(spec: .echo, handler: EchoWorker(), connections: roles.connections, logger: roles.logger)
+        return (scheduler, ServiceGroup(services: [scheduler, worker], logger: roles.logger))
+    }
+
+    /// The next scheduler to start publishes it again at once: no reconciler scan is needed.
+    @Test func aJobSubmittedWhileNoSchedulerListensStartsWhenOneIsUp() async throws {
         let roles = try await InProcessRoles()
         defer { roles.close() }
-        let c = roles.connections, logger = roles.logger
+        let c = roles.connections
         let id = try await roles.gateway.submit(SubmitJobRequest(prompt: "nobody home", topic: "job.echo"), sender: "test").jobID
-        #expect(try await c.store.state(id) == .pending)
+        let watch = try await BusWatch(roles) { id }
+        defer { watch.close() }
+        #expect(try await c.store.state(id) == .pending, "the packet went nowhere")
 
-        let scheduler = Scheduler(
-            connections: c, pools: roles.pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil),
-            logger: logger)
-        let services = ServiceGroup(
-            services: [scheduler, WorkerRuntime(spec: .echo, handler: EchoWorker(), connections: c, logger: logger)],
-            logger: logger)
+        let (_, services) = schedulerAndEchoWorker(roles)
         let running = Task { try await services.run() }
-        // Everything on the bus, in the order the server passes it on: a marker published after
-        // a scan on the reconciler's connection arrives after anything that scan published.
-        let watcher = try await NATSBus.connect(url: roles.servers.natsURL, logger: logger)
-        defer { watcher.close() }
-        let marker = Array("after-the-scan".utf8)
-        let seen = Mutex((markers: 0, resubmits: 0))
-        let watch = try watcher.observe(">") { bytes in
-            if Array(bytes) == marker {
-                seen.withLock { $0.markers += 1 }
-            } else if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)),
-                packet.jobRequest.jobID == id, packet.senderID == "test"  // the submitted packet, not a dispatch
-            {
-                seen.withLock { $0.resubmits += 1 }
-            }
-        }
-        defer { watch.unsubscribe() }
-        try await watcher.flush()
-
-        func check() async throws {
-            #expect(await eventually { scheduler.registry.live().count == 1 }, "the echo worker is known")
-            #expect(try await c.store.state(id) == .pending, "the packet went nowhere")
-            // A scan not yet past the placement wait and its margin leaves the job alone (it
-            // could be waiting for a worker in a scheduler's waiting room).
-            let reconciler = Reconciler(connections: c, timeouts: TimeoutConfig(), logger: logger)
-            await reconciler.scanOnce(now: Date().addingTimeInterval(30))
-            try c.bus.publish("test.marker", marker)
-            #expect(await eventually { seen.withLock { $0.markers } == 1 })
-            #expect(seen.withLock { $0.resubmits } == 0)
-            #expect(try await c.store.state(id) == .pending)
-            await reconciler.scanOnce(now: Date().addingTimeInterval(46))
+        var failure: (any Error)?
+        do {
             #expect(try await eventually { try await c.store.state(id) == .succeeded }, "published again, then run")
             let result = String(decoding: try #require(try await c.store.blob(pointer: "redis://res:\(id)")), as: UTF8.self)
             #expect(result.contains("nobody home"))
-            #expect(seen.withLock { $0.resubmits } == 1)
-        }
+            #expect(try await watch.settle(after: c.bus))
+            #expect(watch.resubmits == 1, "published again once, by the scheduler as it started")
+        } catch { failure = error }
+        await services.triggerGracefulShutdown()
+        try await running.value
+        if let failure { throw failure }
+    }
+
+    /// A job whose packet a running scheduler never got (its holder died, say) waits for the
+    /// reconciler, which leaves it alone while it could still be in a scheduler's waiting room
+    /// (placement wait + margin) and publishes it again after that.
+    @Test func theReconcilerPublishesAgainOnlyJobsPastThePlacementWait() async throws {
+        let roles = try await InProcessRoles()
+        defer { roles.close() }
+        let c = roles.connections, logger = roles.logger
+        let (scheduler, services) = schedulerAndEchoWorker(roles)
+        let running = Task { try await services.run() }
+        var request = JobLifecycle.request(topic: "job.echo", tenant: "t")
+        request.jobID = "stranded-while-running"
+        let id = request.jobID
+        let watch = try await BusWatch(roles) { id }
+        defer { watch.close() }
         var failure: (any Error)?
-        do { try await check() } catch { failure = error }
+        do {
+            #expect(await eventually { scheduler.registry.live().count == 1 }, "the echo worker is known")
+            // Recorded, never published: as if the scheduler holding it had died.
+            let packet = Coretex_Agent_V1_BusPacket.request(request, traceID: id, senderID: "test").wireBytes
+            try await c.store.create(
+                id, meta: JobMeta.fields(of: request), traceID: id, deadlineUnix: nil,
+                context: #"{"prompt":"late"}"#, submission: packet)
+            let reconciler = Reconciler(connections: c, timeouts: TimeoutConfig(), logger: logger)
+            await reconciler.scanOnce(now: Date().addingTimeInterval(30))
+            #expect(try await watch.settle(after: c.bus))
+            #expect(watch.resubmits == 0)
+            #expect(try await c.store.state(id) == .pending)
+            await reconciler.scanOnce(now: Date().addingTimeInterval(46))
+            #expect(try await eventually { try await c.store.state(id) == .succeeded }, "published again, then run")
+            #expect(watch.resubmits == 1)
+        } catch { failure = error }
         await services.triggerGracefulShutdown()
         try await running.value
         if let failure { throw failure }

@@ -14,7 +14,8 @@ struct APIFailure: HTTPResponseError {
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try JSONResponse(body, status: status).response(from: request, context: context)
-        if status == .tooManyRequests { response.headers[.retryAfter] = "1" }
+        // Both are worth retrying: the rate recovers, and so does a store or bus that is away.
+        if status == .tooManyRequests || status == .serviceUnavailable { response.headers[.retryAfter] = "1" }
         return response
     }
 

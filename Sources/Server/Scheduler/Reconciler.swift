@@ -68,34 +68,14 @@ public final class Reconciler: Service, Sendable {
         return total
     }
 
-    /// Publishes again, oldest first, the jobs that entered PENDING before `cutoff`: no
-    /// scheduler received them (none was subscribed, or the one holding them died). A copy
-    /// of a job that is under way after all changes nothing: a scheduler only dispatches,
-    /// denies or fails a job that is still PENDING.
+    /// Publishes again the jobs still PENDING past the placement wait and its margin: no
+    /// scheduler received them (`StrandedJobs`). One log line and one counter increment per scan.
     private func resubmitUnclaimed(before cutoff: Int) async {
-        var offset = 0, published = 0
-        defer {
-            if published > 0 {
-                logger.info("jobs published again: no scheduler took them", metadata: ["jobs": "\(published)"])
-                Counter(label: "coretex_reconciler_resubmitted_total").increment(by: Int64(published))
-            }
-        }
-        for _ in 0..<100 {
-            guard let ids = try? await connections.store.ids(in: .pending, enteredBefore: cutoff, limit: batch, offset: offset),
-                !ids.isEmpty, let packets = try? await connections.store.submissions(ids)
-            else { return }
-            offset += ids.count
-            for id in ids {
-                guard let bytes = packets[id] else { continue }  // not submitted through `Submission`, or expired
-                do {
-                    try connections.bus.publish(Subjects.submit, bytes)
-                    published += 1
-                } catch {
-                    logger.warning("could not publish a job again", metadata: ["job": "\(id)", "error": "\(error)"])
-                    return
-                }
-            }
-        }
+        let stranded = StrandedJobs(bus: connections.bus, store: connections.store, logger: logger)
+        let published = await stranded.publishAgain(enteredBefore: cutoff)
+        guard published > 0 else { return }
+        logger.info("jobs published again: no scheduler took them", metadata: ["jobs": "\(published)"])
+        Counter(label: "coretex_reconciler_resubmitted_total").increment(by: Int64(published))
     }
 
     private func sweep(_ state: JobState, before cutoff: Int, reason: String) async -> Int {

@@ -81,6 +81,13 @@ public final class Scheduler: Service, Sendable {
         // The server has the subscriptions once this returns, so "started" means jobs published
         // from now on reach this scheduler.
         try await bus.flush()
+        // Jobs submitted while no scheduler listened were dropped by the bus; they start now,
+        // not at the reconciler's next scan (they queue behind the safety kernel's start-up wait).
+        let stranded = await StrandedJobs(bus: bus, store: store, logger: logger).publishAgain(enteredBefore: UnixTime.now)
+        if stranded > 0 {
+            logger.info("jobs submitted while no scheduler listened published again", metadata: ["jobs": "\(stranded)"])
+            Counter(label: "coretex_scheduler_stranded_resubmitted_total").increment(by: Int64(stranded))
+        }
         logger.info("scheduler started", metadata: ["pools": "\(Set(placement.pools.topics.values).sorted())"])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
