@@ -56,6 +56,19 @@ import Testing
         #expect(s.workerMaxParallel == nil && s.natsURL == "nats://h:1" && s.natsURLGiven)
     }
 
+    /// Rules carried over from the variables' first readers: an invalid duration form leaves
+    /// the seconds form in force, negative counts mean none, a present empty list means none.
+    @Test func edgeCasesKeepTheirMeaning() {
+        func s(_ env: [String: String]) -> Settings { Settings(environment: env) }
+        #expect(s(["REDIS_DATA_TTL": "7d", "REDIS_DATA_TTL_SECONDS": "604800"]).dataTTL == 604_800)
+        #expect(s(["REDIS_DATA_TTL": "7d"]).dataTTL == 86_400)
+        #expect(s(["JOB_META_TTL": "2h", "JOB_META_TTL_SECONDS": "60"]).metaTTL == 7_200)
+        #expect(s(["OLLAMA_RETRIES": "-1"]).ollamaRetries == 0 && s(["OLLAMA_RETRIES": "x"]).ollamaRetries == 2)
+        #expect(s(["SAFETY_KERNEL_WAIT_SECONDS": "-1"]).safetyKernelWaitSeconds == 0)
+        #expect(s(["REPO_TEST_ALLOWLIST": ";"]).repoTestAllowlist == [])
+        #expect(s(["REPO_LOCAL_ROOTS": ""]).repoLocalRoots == [])
+    }
+
     /// Roles receive typed settings: nothing in the control plane reads the environment or
     /// sets it, except where a child process is handed its own environment.
     @Test func nothingElseReadsTheEnvironment() throws {

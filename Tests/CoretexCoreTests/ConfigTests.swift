@@ -49,7 +49,7 @@ import Testing
         for text in ["", "h", "5", "5x", "1h 2m"] { #expect(GoDuration.seconds(text) == nil, "\(text)") }
     }
 
-    @Test func settingsReadTheOriginalsEnvironment() {
+    @Test func settingsReadTheDocumentedEnvironment() {
         let s = Settings(environment: [
             "CORETEX_API_KEY": " 'secret' ", "API_KEY": "other", "REDIS_DATA_TTL": "1h", "REDIS_DATA_TTL_SECONDS": "10",
             "JOB_META_TTL_SECONDS": "120", "API_RATE_LIMIT_RPS": "-3", "TENANT_ID": "acme",

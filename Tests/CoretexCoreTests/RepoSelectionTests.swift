@@ -342,7 +342,7 @@ import Testing
         #expect(json.contains("\"skipped\":[]"))
     }
 
-    @Test func wireFormatUsesTheOriginalFieldNames() throws {
+    @Test func wireFormatUsesTheContractsFieldNames() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let plan = PartitionPlan(batches: [Batch(batch_id: "batch-1", files: ["a.go"])], skipped: ["b.go"])

@@ -64,7 +64,7 @@ func json(_ text: String) -> JSONValue {
     @Test func functions() throws {
         #expect(try eval("length(foo)") == .number(1))
         #expect(try eval("length(str)") == .number(5))
-        #expect(try eval("length('héllo')") == .number(6), "byte length, as in the original")
+        #expect(try eval("length('héllo')") == .number(6), "length counts bytes")
         #expect(try eval("length(missing)") == .number(0))
         #expect(try eval("length(foo.bar)") == .number(0))
         #expect(try eval("first(missing)") == .null)
@@ -73,7 +73,7 @@ func json(_ text: String) -> JSONValue {
         #expect(try eval("length (arr)") == .number(3), "a space before ( is fine now")
     }
 
-    @Test func comparisonsKeptFromTheOriginal() throws {
+    @Test func comparisonsOfMixedTypes() throws {
         #expect(try eval("foo.bar == '10'") == .bool(true), "number vs numeric string: numeric")
         #expect(try eval("foo.bar >= 10") == .bool(true))
         #expect(try eval("foo.bar <= 9.5") == .bool(false))

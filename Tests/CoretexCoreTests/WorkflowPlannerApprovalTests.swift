@@ -88,7 +88,7 @@ import Testing
         d.pass()
         #expect(d.run.status == .waiting)
         d.finish(job("a"))
-        #expect(d.published == [job("a"), job("b")], "the original only moved this at reconciler cadence")
+        #expect(d.published == [job("a"), job("b")], "an approval moves the run at once, not at the reconciler's next scan")
         #expect(d.run.status == .waiting)
     }
 }

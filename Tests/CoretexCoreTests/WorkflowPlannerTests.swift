@@ -89,7 +89,7 @@ import Testing
         ])
         d.pass()
         d.finish(job("a"), output: json(#"{"ok":false}"#))
-        #expect(d.run.status == .succeeded, "the original left this run running for ever")
+        #expect(d.run.status == .succeeded, "a run whose last step is done ends")
     }
 
     @Test func aTrueConditionDispatches() {

@@ -110,7 +110,7 @@ import Testing
         #expect(failure(tags)?.body.error == "too many tags (max 50)")
     }
 
-    @Test func checksTheOriginalLacked() {
+    @Test func rejectsUnknownPriorityModeMemoryIDAndTopic() {
         var priority = SubmitJobRequest(prompt: "x", topic: "job.echo")
         priority.priority = "urgent"
         #expect(failure(priority)?.body.code == "invalid_priority")

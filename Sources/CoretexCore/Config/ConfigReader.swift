@@ -11,6 +11,12 @@ public struct ConfigReader: Sendable {
     /// Whether the environment gives the variable a non-blank value.
     public func isSet(_ variable: ConfigVariable) -> Bool { given(variable) != nil }
 
+    /// Whether the environment has the variable at all, even empty (an empty list means "none").
+    public func isPresent(_ variable: ConfigVariable) -> Bool { values[variable.name] != nil }
+
+    /// The value as given, trimmed, with no fallback to the default; nil when missing or blank.
+    public func raw(_ variable: ConfigVariable) -> String? { given(variable) }
+
     public func text(_ variable: ConfigVariable) -> String? { parsed(variable) { $0 } }
 
     /// An integer of at least `minimum`; smaller values count as invalid.

@@ -109,7 +109,10 @@ public struct Settings: Sendable, Equatable {
         maxBodyBytes = integer(V.maxBodyBytes)
         apiIdleTimeout = env.duration(V.apiIdleTimeout) ?? 10
 
-        safetyKernelWaitSeconds = integer(V.safetyKernelWaitSeconds, atLeast: 0)
+        // A negative wait means none, as a negative retry count means no retries.
+        safetyKernelWaitSeconds =
+            env.raw(V.safetyKernelWaitSeconds).flatMap { Int($0) }.map { max($0, 0) }
+            ?? integer(V.safetyKernelWaitSeconds, atLeast: 0)
         workerTTL = Double(integer(V.workerTTLMs)) / 1000
 
         workflowScanInterval = env.duration(V.workflowScanInterval) ?? 0
@@ -127,15 +130,16 @@ public struct Settings: Sendable, Equatable {
         ollamaURL = text(V.ollamaURL)
         ollamaModel = text(V.ollamaModel)
         ollamaTimeoutSeconds = integer(V.ollamaTimeoutSeconds)
-        ollamaRetries = integer(V.ollamaRetries, atLeast: 0)
+        ollamaRetries = env.raw(V.ollamaRetries).flatMap { Int($0) }.map { max($0, 0) } ?? integer(V.ollamaRetries, atLeast: 0)
         memoryTTLSeconds = integer(V.memoryTTLSeconds)
         memoryMaxEvents = integer(V.memoryMaxEvents)
 
         repoMaxBytes = integer(V.repoMaxBytes)
         repoMaxFileBytes = integer(V.repoMaxFileBytes)
         repoCloneTimeoutSeconds = integer(V.repoCloneTimeoutSeconds)
-        repoLocalRoots = env.isSet(V.repoLocalRoots) ? (env.list(V.repoLocalRoots, separator: ":") ?? []) : nil
-        repoTestAllowlist = env.list(V.repoTestAllowlist, separator: ";")
+        // Present but empty means none: no local sources, or no test command allowed.
+        repoLocalRoots = env.isPresent(V.repoLocalRoots) ? (env.list(V.repoLocalRoots, separator: ":") ?? []) : nil
+        repoTestAllowlist = env.isSet(V.repoTestAllowlist) ? (env.list(V.repoTestAllowlist, separator: ";") ?? []) : nil
         repoReviewMaxFiles = integer(V.repoReviewMaxFiles)
         repoReviewBatchSize = integer(V.repoReviewBatchSize)
         repoReviewMaxBatches = integer(V.repoReviewMaxBatches)
@@ -158,7 +162,7 @@ public struct Settings: Sendable, Equatable {
     /// The duration form wins over the seconds form when both are valid; values under a
     /// second are ignored.
     static func ttl(_ env: ConfigReader, _ duration: ConfigVariable, seconds: ConfigVariable) -> Int {
-        if env.isSet(duration), let given = env.duration(duration, atLeast: 1) { return Int(given) }
+        if let given = env.raw(duration).flatMap(GoDuration.seconds), given >= 1 { return Int(given) }
         return env.integer(seconds) ?? Int(env.duration(duration, atLeast: 1) ?? 0)
     }
 }

@@ -49,9 +49,20 @@ extension Gateway {
                 try? await keys.release(scope: scope, key: key, id: id)
                 throw error
             }
+            do {
+                try await keys.complete(scope: scope, key: key, fingerprint: digest, id: id, traceID: traceID)
+            } catch {
+                // Created, but the key could not be marked: it expires with its claim, and a retry
+                // after that creates again. Said in the log, since the client saw success.
+                logger.warning("idempotency key not recorded", metadata: ["key": "\(key)", "id": "\(id)", "error": "\(error)"])
+            }
             return (id, traceID)
         case .replay(let first, let trace):
             return (first, trace)
+        case .inProgress:
+            throw APIFailure(
+                .conflict, "a request with Idempotency-Key \(key) is still being processed; retry shortly",
+                code: "idempotency_in_progress")
         case .conflict:
             throw APIFailure(
                 .conflict, "Idempotency-Key \(key) was already used with a different request", code: "idempotency_conflict")

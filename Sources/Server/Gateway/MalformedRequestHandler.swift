@@ -15,28 +15,38 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
+    /// A request head was read and its body has not ended.
+    private var readingRequest = false
     /// A request head was read and its response has not ended.
-    private var requestOpen = false
+    private var answering = false
     private var closeAfterResponse = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) { requestOpen = true }
+        switch unwrapInboundIn(data) {
+        case .head: (readingRequest, answering) = (true, true)
+        case .end: readingRequest = false
+        case .body: break
+        }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         guard case .end = unwrapOutboundIn(data) else { return context.write(data, promise: promise) }
-        requestOpen = false
+        answering = false
         guard closeAfterResponse else { return context.write(data, promise: promise) }
-        context.writeAndFlush(data).whenComplete { _ in context.close(promise: nil) }
-        promise?.succeed()
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.cascade(to: promise)
+        written.futureResult.whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(data, promise: written)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parse = error as? HTTPParserError else { return context.fireErrorCaught(error) }
-        if requestOpen {
-            // The route sees its body fail and answers; nothing can be read after this.
+        if answering || readingRequest {
+            // The route answers (it sees its body fail, or it answered already); nothing can be
+            // read after this, so the connection closes once that answer is out.
             closeAfterResponse = true
+            if !answering { context.close(promise: nil) }
             return context.fireErrorCaught(error)
         }
         let body = ByteBuffer(string: #"{"code":"bad_request","error":"malformed HTTP request (\#(parse))"}"# + "\n")
