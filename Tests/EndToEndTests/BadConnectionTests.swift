@@ -60,6 +60,20 @@ import Testing
         #expect(closed, "\(name): still open")
     }
 
+    /// An upgraded WebSocket keeps its own time: a stream that hears nothing for several idle
+    /// timeouts is still the same connection when an event comes (no reconnect).
+    @Test func aQuietWebSocketOutlivesTheIdleTimeout() async throws {
+        let stack = try await Self.stack.ready()
+        let stream = try CtxRunner(stack: stack).start(["stream", "--kind", "result", "--count", "1", "-o", "json"])
+        // Quiet for three idle timeouts: that is the condition under test, not a timing.
+        try await Task.sleep(for: .seconds(3))
+        let (id, _) = try await stack.submit(#"{"topic":"job.echo","prompt":"late"}"#)
+        await stream.exited()
+        let output = stream.output
+        #expect(output.status == 0 && output.stdout.contains(id), "\(output)")
+        #expect(!output.stderr.contains("disconnected"), "\(output)")
+    }
+
     /// A client that keeps its connection and sends a request in time is served as usual.
     @Test func aKeptAliveConnectionStillServes() async throws {
         let (text, _) = try await exchange("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -77,7 +77,7 @@ final class FirstRequestGuard: ChannelInboundHandler, RemovableChannelHandler {
         ])
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [self] _ in close(context) }
     }
 
     private func timedOut(_ context: ChannelHandlerContext) {
@@ -85,6 +85,13 @@ final class FirstRequestGuard: ChannelInboundHandler, RemovableChannelHandler {
         if (try? context.pipeline.syncOperations.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)) != nil {
             return leave(context)  // upgraded: the WebSocket keeps its own time
         }
+        close(context)
+    }
+
+    /// Closes as a client going away would look to the upgrade handler (input closed), which
+    /// the HTTP channel treats as routine; a bare close is reported as an error per connection.
+    private func close(_ context: ChannelHandlerContext) {
+        context.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         context.close(promise: nil)
     }
 
