@@ -93,6 +93,13 @@ public enum JobEnding: Sendable, Equatable {
         }
     }
 
+    /// Whether a dead-letter notice goes on `sys.job.dlq`: for every dead letter but a refused
+    /// submission (the bus that refused it would refuse the notice too).
+    public var noticesDeadLetter: Bool {
+        if case .busRefused = self { return false }
+        return isDeadLetter
+    }
+
     /// Whether a cancel goes on `sys.job.cancel` for a worker that may still hold the job.
     public var cancelsWorker: Bool {
         switch self {

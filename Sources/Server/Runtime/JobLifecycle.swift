@@ -177,7 +177,7 @@ package struct JobLifecycle: Sendable {
         if ending.announcesResult {
             bus.publish(Subjects.result, .result(result, traceID: traceID, senderID: senderID), logger: logger)
         }
-        if ending.isDeadLetter {
+        if ending.noticesDeadLetter {
             bus.publish(Subjects.dlq, .result(result, traceID: id, senderID: senderID), logger: logger)
         }
         if ending.cancelsWorker {

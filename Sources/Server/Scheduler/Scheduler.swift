@@ -351,6 +351,7 @@ public final class Scheduler: Service, Sendable {
                     dimensions: [("reason", ended.outcome == .unchanged ? "duplicate" : "not_applicable")]
                 ).increment()
                 logger.debug("result changed nothing", metadata: ["job": "\(result.jobID)", "outcome": "\(ended.outcome)"])
+                return  // no slot was freed
             }
         } catch {
             logger.error("store error on result", metadata: ["job": "\(result.jobID)", "error": "\(error)"])
