@@ -37,7 +37,7 @@ import Testing
         #expect(String(s.maxBodyBytes) == V.maxBodyBytes.defaultValue)
         #expect(s.dataTTL == 24 * 3600 && s.metaTTL == 7 * 24 * 3600)
         #expect(s.workflowScanInterval == 5 && s.workflowRunTTL == 7 * 86_400)
-        #expect(s.safetyKernelWaitSeconds == 10 && s.workerTTL == 30 && s.heartbeatIntervalMs == 5000)
+        #expect(s.safetyKernelWaitSeconds == 10 && s.workerTTL == 30 && s.heartbeatIntervalMs == 1000)
         #expect(s.ollamaURL == V.ollamaURL.defaultValue && s.ollamaRetries == 2 && s.ollamaTimeoutSeconds == 120)
         #expect(s.repoLocalRoots == nil && s.repoTestAllowlist == nil && s.sastRulesPaths.isEmpty)
         #expect(s.repoReviewTestCommand == "go test ./..." && s.plannerTopic == "job.workflow.plan" && !s.usePlanner)

@@ -19,8 +19,9 @@ import Testing
             nil: [.pending],
             .pending: [.scheduled, .dispatched, .denied, .failed, .timeout, .cancelled],
             .scheduled: [.dispatched, .denied, .failed, .timeout, .cancelled],
-            .dispatched: [.running, .succeeded, .failed, .cancelled, .timeout, .denied],
-            .running: [.succeeded, .failed, .cancelled, .timeout, .denied],
+            // → PENDING: a job whose worker is gone runs again.
+            .dispatched: [.pending, .running, .succeeded, .failed, .cancelled, .timeout, .denied],
+            .running: [.pending, .succeeded, .failed, .cancelled, .timeout, .denied],
         ]
         for from in Self.all {
             for to in JobState.allCases {

@@ -165,7 +165,7 @@ import Testing
         registry.dispatched("c", to: "w2")
         #expect(registry.finished("b"))  // answered before its worker died: not lost
         #expect(sweeps(registry, 1...29, from: t0).isEmpty)
-        #expect(registry.sweep(at: t0.addingTimeInterval(31)) == ["a": "w1"])
+        #expect(jobs(registry.sweep(at: t0.addingTimeInterval(31))) == ["a": "w1"])
         #expect(registry.sweep(at: t0.addingTimeInterval(32)).isEmpty, "reported once")
         #expect(!registry.finished("a"))
         #expect(registry.finished("c"))
@@ -176,8 +176,70 @@ import Testing
         -> [String: String]
     {
         seconds.reduce(into: [:]) { lost, t in
-            lost.merge(registry.sweep(at: t0.addingTimeInterval(Double(t)), busConnected: busConnected)) { a, _ in a }
+            lost.merge(jobs(registry.sweep(at: t0.addingTimeInterval(Double(t)), busConnected: busConnected))) { a, _ in a }
         }
+    }
+
+    /// Lost dispatches as job id → worker id.
+    func jobs(_ lost: [WorkerRegistry.Lost]) -> [String: String] {
+        Dictionary(lost.map { ($0.jobID, $0.dispatch.worker) }) { a, _ in a }
+    }
+
+    func heartbeat(_ id: String, lease: String = "", intervalMs: Int32 = 0) -> Coretex_Agent_V1_Heartbeat {
+        var hb = Coretex_Agent_V1_Heartbeat()
+        hb.workerID = id
+        hb.pool = "echo"
+        hb.lease = lease
+        hb.heartbeatIntervalMs = intervalMs
+        return hb
+    }
+
+    /// A worker killed and started again under the same id comes back with a new lease: what
+    /// was dispatched to the old process is lost at the next sweep, though the id never went
+    /// silent; what is dispatched to the new one is not.
+    @Test func aNewLeaseUnderTheSameIDLosesWhatTheOldProcessHeld() {
+        let registry = WorkerRegistry(ttl: 30)
+        let t0 = Date()
+        registry.record(heartbeat("w1", lease: "first"), at: t0)
+        registry.dispatched("a", to: "w1")
+        registry.dispatched("b", to: "w1")
+        #expect(registry.dispatch(of: "a")?.lease == "first")
+        #expect(registry.finished("b"))
+        registry.record(heartbeat("w1", lease: "first"), at: t0.addingTimeInterval(1))
+        #expect(registry.sweep(at: t0.addingTimeInterval(1)).isEmpty, "the same lease again is the same process")
+        registry.record(heartbeat("w1", lease: "second"), at: t0.addingTimeInterval(2))
+        registry.dispatched("c", to: "w1")
+        let lost = registry.sweep(at: t0.addingTimeInterval(2))
+        #expect(jobs(lost) == ["a": "w1"])
+        #expect(lost.map(\.restarted) == [true])
+        #expect(registry.dispatch(of: "c")?.lease == "second")
+        #expect(registry.snapshot(at: t0.addingTimeInterval(2)).first?.activeJobs == 1, "only c counts")
+        // A worker without leases (one that predates them) is judged by silence alone.
+        registry.record(heartbeat("w2"), at: t0)
+        registry.dispatched("d", to: "w2")
+        registry.record(heartbeat("w2"), at: t0.addingTimeInterval(3))
+        #expect(registry.sweep(at: t0.addingTimeInterval(3)).isEmpty)
+    }
+
+    /// A worker that says how often it beats is lost after five intervals (at least 5 s), not
+    /// after WORKER_TTL_MS; one that does not say keeps the 30 s.
+    @Test func aWorkerThatSaysItsIntervalIsLostAfterFiveOfThem() {
+        #expect(WorkerRegistry.timeToLive(intervalMs: 1000, fallback: 30) == 5)
+        #expect(WorkerRegistry.timeToLive(intervalMs: 200, fallback: 30) == 5)
+        #expect(WorkerRegistry.timeToLive(intervalMs: 4000, fallback: 30) == 20)
+        #expect(WorkerRegistry.timeToLive(intervalMs: 60000, fallback: 30) == 30)
+        #expect(WorkerRegistry.timeToLive(intervalMs: 0, fallback: 30) == 30)
+        let registry = WorkerRegistry(ttl: 30)
+        let t0 = Date()
+        registry.record(heartbeat("fast", intervalMs: 1000), at: t0)
+        registry.record(heartbeat("legacy"), at: t0)
+        registry.dispatched("a", to: "fast")
+        registry.dispatched("b", to: "legacy")
+        #expect(sweeps(registry, 1...5, from: t0).isEmpty)
+        #expect(sweeps(registry, 6...6, from: t0) == ["a": "fast"])
+        #expect(registry.live(at: t0.addingTimeInterval(6)).map(\.heartbeat.workerID) == ["legacy"])
+        #expect(sweeps(registry, 7...30, from: t0).isEmpty)
+        #expect(sweeps(registry, 31...31, from: t0) == ["b": "legacy"])
     }
 
     func oneWorkerWithAJob(at t0: Date) -> (WorkerRegistry, Coretex_Agent_V1_Heartbeat) {
@@ -250,14 +312,14 @@ import Testing
 
 @Suite struct RoleSettingsTests {
     /// `WORKER_TTL_MS` and `HEARTBEAT_INTERVAL_MS`: milliseconds; anything not a positive
-    /// integer keeps the contract's 30 s and 5 s.
+    /// integer keeps the defaults, 30 s and 1 s.
     @Test func workerTTLAndHeartbeatIntervalReadMillisecondsAndIgnoreNonsense() {
         func settings(_ env: [String: String]) -> Settings { Settings(environment: env) }
         #expect(settings([:]).workerTTL == 30)
         #expect(settings(["WORKER_TTL_MS": "1500"]).workerTTL == 1.5)
         for bad in ["0", "-5", "abc", ""] { #expect(settings(["WORKER_TTL_MS": bad]).workerTTL == 30, "\(bad)") }
-        #expect(settings([:]).heartbeatIntervalMs == 5000)
+        #expect(settings([:]).heartbeatIntervalMs == 1000)
         #expect(settings(["HEARTBEAT_INTERVAL_MS": "200"]).heartbeatIntervalMs == 200)
-        #expect(settings(["HEARTBEAT_INTERVAL_MS": "0"]).heartbeatIntervalMs == 5000)
+        #expect(settings(["HEARTBEAT_INTERVAL_MS": "0"]).heartbeatIntervalMs == 1000)
     }
 }

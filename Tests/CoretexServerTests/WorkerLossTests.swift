@@ -14,38 +14,57 @@ import Testing
 @testable import CoretexScheduler
 @testable import CoretexStack
 
-/// A worker that dies holding a job: the scheduler ends the job once the worker's heartbeats
-/// stop, instead of leaving it RUNNING until the running timeout (25 minutes).
+/// A worker that dies holding a job: once the worker's heartbeats stop, the scheduler runs the
+/// job again on a live worker, or, after its last run, ends it FAILED — instead of leaving it
+/// RUNNING until the running timeout (25 minutes).
 /// Real NATS and Redis; the two workers are the test's own heartbeats and dispatch subjects.
 @Suite(.serialized) struct WorkerLossTests {
-    @Test func aJobOnAWorkerThatStopsHeartbeatingFailsWithADeadLetterAndACancel() async throws {
+    @Test func aJobOnAWorkerThatStopsHeartbeatingRunsAgainOnALiveWorker() async throws {
+        try await loseAWorker(maxAttempts: 2)
+    }
+
+    @Test func aJobOnItsLastRunFailsWithADeadLetterAndACancel() async throws {
+        try await loseAWorker(maxAttempts: 1)
+    }
+
+    /// Killed and started again under the same id, faster than its time to live: the new
+    /// lease in its heartbeats gives the loss away.
+    @Test func aJobOnAWorkerThatRestartsUnderItsIDRunsAgain() async throws {
+        try await loseAWorker(maxAttempts: 2, restart: true)
+    }
+
+    func loseAWorker(maxAttempts: Int, restart: Bool = false) async throws {
         let roles = try await InProcessRoles()
         defer { roles.close() }
         let c = roles.connections, gateway = roles.gateway, logger = roles.logger
         let scheduler = Scheduler(
             connections: c, pools: roles.pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil),
-            logger: logger, workerTTL: 3)
+            logger: logger, workerTTL: 3, maxAttempts: maxAttempts)
         let services = ServiceGroup(services: [scheduler], logger: logger)
         let running = Task { try await services.run() }
 
-        // Two one-slot workers: "ghost" dies after it starts its job, "alive" keeps heartbeating.
-        func heartbeat(_ id: String) throws {
+        // Two workers: "ghost" dies after it starts its job, "alive" keeps heartbeating; alive
+        // has a second slot for the job that runs again.
+        func heartbeat(_ id: String, lease: String) throws {
             var hb = Coretex_Agent_V1_Heartbeat()
             hb.workerID = id
+            hb.lease = lease
             hb.pool = "echo"
-            hb.maxParallelJobs = 1
+            hb.maxParallelJobs = id == "worker-alive" ? 2 : 1
             var packet = Coretex_Agent_V1_BusPacket(traceID: "hb-\(id)", senderID: id)
             packet.heartbeat = hb
             try c.bus.publish(Subjects.heartbeat, packet.wireBytes)
         }
-        let dispatched = Mutex<[String: String]>([:])  // job id → worker id
+        let dispatched = Mutex<[String: String]>([:])  // job id → first worker id
+        let runs = Mutex<[String: [(String, Int32)]]>([:])  // job id → (worker, attempt) per dispatch
         let cancelled = Mutex<Set<String>>([])
         var subscriptions: [BusSubscription] = []
         for worker in ["worker-ghost", "worker-alive"] {
             subscriptions.append(
                 try c.bus.observe(Subjects.worker(worker)) { bytes in
                     if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)) {
-                        dispatched.withLock { $0[packet.jobRequest.jobID] = worker }
+                        dispatched.withLock { $0[packet.jobRequest.jobID, default: worker] = worker }
+                        runs.withLock { $0[packet.jobRequest.jobID, default: []].append((worker, packet.attempt)) }
                     }
                 })
         }
@@ -56,17 +75,19 @@ import Testing
                 }
             })
         try await c.bus.flush()
-        func beating(_ id: String) -> Task<Void, any Error> {
+        func beating(_ id: String, lease: String) -> Task<Void, any Error> {
             Task {
                 while !Task.isCancelled {
-                    try heartbeat(id)
+                    try heartbeat(id, lease: lease)
                     try await Task.sleep(for: .milliseconds(200))
                 }
             }
         }
-        let ghost = beating("worker-ghost"), alive = beating("worker-alive")
+        let ghost = beating("worker-ghost", lease: "first"), alive = beating("worker-alive", lease: "alive")
+        let reborn = Mutex<Task<Void, any Error>?>(nil)
         defer {
             ghost.cancel()
+            reborn.withLock { $0?.cancel() }
             alive.cancel()
             subscriptions.forEach { $0.unsubscribe() }
         }
@@ -84,15 +105,31 @@ import Testing
             // The ghost starts its job, as a worker does, and dies: its heartbeats stop.
             #expect(try await store.apply(lost, StateChange(to: .running, from: [.dispatched])).applied)
             ghost.cancel()
+            if restart { reborn.withLock { $0 = beating("worker-ghost", lease: "second") } }
 
-            #expect(try await eventually { try await store.state(lost) == .failed }, "the lost worker's job ends")
-            let meta = try await store.meta(lost)
-            #expect(meta["state"] == "FAILED")
-            let dead = try #require(try await store.deadLetter(lost))
-            #expect(dead.reason == "worker worker-ghost lost: no heartbeat for 3 s")
-            let result = String(decoding: try #require(try await store.blob(pointer: "redis://res:\(lost)")), as: UTF8.self)
-            #expect(result.contains("worker worker-ghost lost"))
-            #expect(await eventually { cancelled.withLock { $0.contains(lost) } }, "the lost worker is told to cancel")
+            if maxAttempts > 1 {
+                #expect(
+                    await eventually { runs.withLock { $0[lost]?.count } == 2 },
+                    "the lost worker's job is dispatched again")
+                #expect(runs.withLock { $0[lost]?.map(\.1) } == [0, 2], "as its second run")
+                if !restart { #expect(runs.withLock { $0[lost]?.last?.0 } == "worker-alive", "to the live worker") }
+                #expect(try await store.state(lost) == .dispatched)
+                let meta = try await store.meta(lost)
+                #expect(meta["attempt"] == "2")
+                #expect(
+                    meta["requeue_reason"]
+                        == (restart ? "worker worker-ghost restarted under a new lease" : "worker worker-ghost lost: no heartbeat for 3 s"))
+                #expect(try await store.deadLetter(lost) == nil)
+                #expect(!cancelled.withLock { $0.contains(lost) }, "a cancel would stop the new run too")
+            } else {
+                #expect(try await eventually { try await store.state(lost) == .failed }, "the lost worker's job ends")
+                let dead = try #require(try await store.deadLetter(lost))
+                #expect(dead.reason == "worker worker-ghost lost: no heartbeat for 3 s (run 1 of 1)")
+                let result = String(decoding: try #require(try await store.blob(pointer: "redis://res:\(lost)")), as: UTF8.self)
+                #expect(result.contains("worker worker-ghost lost"))
+                #expect(await eventually { cancelled.withLock { $0.contains(lost) } }, "the lost worker is told to cancel")
+                #expect(runs.withLock { $0[lost]?.count } == 1)
+            }
             // The worker that kept heartbeating keeps its job.
             #expect(try await store.state(kept) == .dispatched)
             #expect(!cancelled.withLock { $0.contains(kept) })

@@ -105,7 +105,11 @@ extension ConfigVariable {
         "How long a scheduler waits for the safety kernel at start; jobs are denied after that until it answers.")
     public static let workerTTLMs = Self(
         "WORKER_TTL_MS", .milliseconds, "30000", [.gateway, .scheduler, .dev],
-        "How long a silent worker counts as alive; its jobs fail after that.")
+        "How long a silent worker that does not say its heartbeat interval counts as alive.")
+
+    public static let jobMaxAttempts = Self(
+        "JOB_MAX_ATTEMPTS", .integer, "3", [.scheduler, .dev],
+        "How many times a job runs at most when its workers are lost; then it fails with a dead letter.")
 
     // Workflow engine
     public static let workflowScanInterval = Self(
@@ -123,7 +127,8 @@ extension ConfigVariable {
     public static let workerMaxParallel = Self(
         "WORKER_MAX_PARALLEL", .integer, "", [.worker, .dev], "Jobs a worker runs at once; none: its kind's default.")
     public static let heartbeatIntervalMs = Self(
-        "HEARTBEAT_INTERVAL_MS", .milliseconds, "5000", [.worker, .dev], "How often a worker heartbeats.")
+        "HEARTBEAT_INTERVAL_MS", .milliseconds, "1000", [.worker, .dev],
+        "How often a worker heartbeats; it counts as lost after five intervals of silence (at least 5 s).")
     public static let echoDelayMs = Self(
         "ECHO_DELAY_MS", .milliseconds, "0", [.worker, .dev], "How long the echo worker waits before answering.")
     public static let usePlanner = Self(
@@ -179,7 +184,7 @@ extension ConfigVariable {
         workflowEngineHTTPAddr,
         poolConfigPath, timeoutConfigPath, safetyPolicyPath,
         apiKey, coretexAPIKey, superSecretAPIToken, tenantID, rateLimitRPS, rateLimitBurst, maxBodyBytes, apiIdleTimeout,
-        safetyKernelWaitSeconds, workerTTLMs,
+        safetyKernelWaitSeconds, workerTTLMs, jobMaxAttempts,
         workflowScanInterval, workflowScanLimit, workflowRunTTL,
         workerID, workerLabels, workerMaxParallel, heartbeatIntervalMs, echoDelayMs, usePlanner, plannerTopic,
         ollamaURL, ollamaModel, ollamaTimeoutSeconds, ollamaRetries, memoryTTLSeconds, memoryMaxEvents,

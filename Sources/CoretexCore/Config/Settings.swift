@@ -38,6 +38,7 @@ public struct Settings: Sendable, Equatable {
     public var safetyKernelWaitSeconds: Int
     /// Seconds a silent worker counts as alive.
     public var workerTTL: Double
+    public var jobMaxAttempts: Int
 
     public var workflowScanInterval: Double
     public var workflowScanLimit: Int
@@ -114,6 +115,7 @@ public struct Settings: Sendable, Equatable {
             env.raw(V.safetyKernelWaitSeconds).flatMap { Int($0) }.map { max($0, 0) }
             ?? integer(V.safetyKernelWaitSeconds, atLeast: 0)
         workerTTL = Double(integer(V.workerTTLMs)) / 1000
+        jobMaxAttempts = integer(V.jobMaxAttempts)
 
         workflowScanInterval = env.duration(V.workflowScanInterval) ?? 0
         workflowScanLimit = integer(V.workflowScanLimit)

@@ -7,6 +7,8 @@
 ///   transition (the scheduler then sees CANCELLED and does not dispatch);
 /// - DISPATCHED/RUNNING → DENIED is legal, so a worker answering DENIED ends the job instead
 ///   of leaving it RUNNING until the reconciler times it out;
+/// - DISPATCHED/RUNNING → PENDING is legal only for the scheduler's re-run of a job whose
+///   worker is gone (`JobLifecycle.requeue`); every other writer names its allowed sources;
 /// - writing the current state again is *not* a transition: the store reports it as a no-op,
 ///   so duplicates and late results never count twice.
 public enum JobTransitions {
@@ -15,8 +17,8 @@ public enum JobTransitions {
         nil: [.pending],
         .pending: [.scheduled, .dispatched, .denied, .failed, .timeout, .cancelled],
         .scheduled: [.dispatched, .denied, .failed, .timeout, .cancelled],
-        .dispatched: [.running, .succeeded, .failed, .cancelled, .timeout, .denied],
-        .running: [.succeeded, .failed, .cancelled, .timeout, .denied],
+        .dispatched: [.pending, .running, .succeeded, .failed, .cancelled, .timeout, .denied],
+        .running: [.pending, .succeeded, .failed, .cancelled, .timeout, .denied],
         .succeeded: [], .failed: [], .cancelled: [], .timeout: [], .denied: [],
     ]
 

@@ -29,61 +29,91 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 }
 
 /// One NATS message = one BusPacket, binary protobuf, no headers or framing.
-public nonisolated struct Coretex_Agent_V1_BusPacket: Sendable {
+public nonisolated struct Coretex_Agent_V1_BusPacket: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var traceID: String = String()
+  public var traceID: String {
+    get {_storage._traceID}
+    set {_uniqueStorage()._traceID = newValue}
+  }
 
-  public var senderID: String = String()
+  public var senderID: String {
+    get {_storage._senderID}
+    set {_uniqueStorage()._senderID = newValue}
+  }
 
   public var createdAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_createdAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_createdAt = newValue}
+    get {_storage._createdAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._createdAt = newValue}
   }
   /// Returns true if `createdAt` has been explicitly set.
-  public var hasCreatedAt: Bool {self._createdAt != nil}
+  public var hasCreatedAt: Bool {_storage._createdAt != nil}
   /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
-  public mutating func clearCreatedAt() {self._createdAt = nil}
+  public mutating func clearCreatedAt() {_uniqueStorage()._createdAt = nil}
 
-  public var protocolVersion: Int32 = 0
+  public var protocolVersion: Int32 {
+    get {_storage._protocolVersion}
+    set {_uniqueStorage()._protocolVersion = newValue}
+  }
 
-  public var payload: Coretex_Agent_V1_BusPacket.OneOf_Payload? = nil
+  public var payload: OneOf_Payload? {
+    get {return _storage._payload}
+    set {_uniqueStorage()._payload = newValue}
+  }
 
   public var jobRequest: Coretex_Agent_V1_JobRequest {
     get {
-      if case .jobRequest(let v)? = payload {return v}
+      if case .jobRequest(let v)? = _storage._payload {return v}
       return Coretex_Agent_V1_JobRequest()
     }
-    set {payload = .jobRequest(newValue)}
+    set {_uniqueStorage()._payload = .jobRequest(newValue)}
   }
 
   public var jobResult: Coretex_Agent_V1_JobResult {
     get {
-      if case .jobResult(let v)? = payload {return v}
+      if case .jobResult(let v)? = _storage._payload {return v}
       return Coretex_Agent_V1_JobResult()
     }
-    set {payload = .jobResult(newValue)}
+    set {_uniqueStorage()._payload = .jobResult(newValue)}
   }
 
   public var heartbeat: Coretex_Agent_V1_Heartbeat {
     get {
-      if case .heartbeat(let v)? = payload {return v}
+      if case .heartbeat(let v)? = _storage._payload {return v}
       return Coretex_Agent_V1_Heartbeat()
     }
-    set {payload = .heartbeat(newValue)}
+    set {_uniqueStorage()._payload = .heartbeat(newValue)}
   }
 
   public var alert: Coretex_Agent_V1_SystemAlert {
     get {
-      if case .alert(let v)? = payload {return v}
+      if case .alert(let v)? = _storage._payload {return v}
       return Coretex_Agent_V1_SystemAlert()
     }
-    set {payload = .alert(newValue)}
+    set {_uniqueStorage()._payload = .alert(newValue)}
   }
 
-  public var signature: Data = Data()
+  public var signature: Data {
+    get {_storage._signature}
+    set {_uniqueStorage()._signature = newValue}
+  }
+
+  /// Coretex extension: on a dispatch, the lease of the worker process it is addressed to
+  /// (see Heartbeat.lease). A Coretex worker drops a dispatch meant for another lease of its
+  /// id: that job was given to a process that is gone and runs again elsewhere.
+  public var lease: String {
+    get {_storage._lease}
+    set {_uniqueStorage()._lease = newValue}
+  }
+
+  /// Coretex extension: on a dispatch or a job published again, which run of the job it is
+  /// (1, or 0 from older senders, is the first; a job whose workers were lost runs again).
+  public var attempt: Int32 {
+    get {_storage._attempt}
+    set {_uniqueStorage()._attempt = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -97,7 +127,7 @@ public nonisolated struct Coretex_Agent_V1_BusPacket: Sendable {
 
   public init() {}
 
-  fileprivate var _createdAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -106,125 +136,185 @@ fileprivate nonisolated let _protobuf_package = "coretex.agent.v1"
 
 nonisolated extension Coretex_Agent_V1_BusPacket: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".BusPacket"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trace_id\0\u{3}sender_id\0\u{3}created_at\0\u{3}protocol_version\0\u{4}\u{6}job_request\0\u{3}job_result\0\u{1}heartbeat\0\u{1}alert\0\u{1}signature\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trace_id\0\u{3}sender_id\0\u{3}created_at\0\u{3}protocol_version\0\u{4}\u{6}job_request\0\u{3}job_result\0\u{1}heartbeat\0\u{1}alert\0\u{1}signature\0\u{1}lease\0\u{1}attempt\0")
+
+  fileprivate class _StorageClass {
+    var _traceID: String = String()
+    var _senderID: String = String()
+    var _createdAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _protocolVersion: Int32 = 0
+    var _payload: Coretex_Agent_V1_BusPacket.OneOf_Payload?
+    var _signature: Data = Data()
+    var _lease: String = String()
+    var _attempt: Int32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _traceID = source._traceID
+      _senderID = source._senderID
+      _createdAt = source._createdAt
+      _protocolVersion = source._protocolVersion
+      _payload = source._payload
+      _signature = source._signature
+      _lease = source._lease
+      _attempt = source._attempt
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.traceID) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.senderID) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
-      case 4: try { try decoder.decodeSingularInt32Field(value: &self.protocolVersion) }()
-      case 10: try {
-        var v: Coretex_Agent_V1_JobRequest?
-        var hadOneofValue = false
-        if let current = self.payload {
-          hadOneofValue = true
-          if case .jobRequest(let m) = current {v = m}
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._traceID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._senderID) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._createdAt) }()
+        case 4: try { try decoder.decodeSingularInt32Field(value: &_storage._protocolVersion) }()
+        case 10: try {
+          var v: Coretex_Agent_V1_JobRequest?
+          var hadOneofValue = false
+          if let current = _storage._payload {
+            hadOneofValue = true
+            if case .jobRequest(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._payload = .jobRequest(v)
+          }
+        }()
+        case 11: try {
+          var v: Coretex_Agent_V1_JobResult?
+          var hadOneofValue = false
+          if let current = _storage._payload {
+            hadOneofValue = true
+            if case .jobResult(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._payload = .jobResult(v)
+          }
+        }()
+        case 12: try {
+          var v: Coretex_Agent_V1_Heartbeat?
+          var hadOneofValue = false
+          if let current = _storage._payload {
+            hadOneofValue = true
+            if case .heartbeat(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._payload = .heartbeat(v)
+          }
+        }()
+        case 13: try {
+          var v: Coretex_Agent_V1_SystemAlert?
+          var hadOneofValue = false
+          if let current = _storage._payload {
+            hadOneofValue = true
+            if case .alert(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._payload = .alert(v)
+          }
+        }()
+        case 14: try { try decoder.decodeSingularBytesField(value: &_storage._signature) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._lease) }()
+        case 16: try { try decoder.decodeSingularInt32Field(value: &_storage._attempt) }()
+        default: break
         }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.payload = .jobRequest(v)
-        }
-      }()
-      case 11: try {
-        var v: Coretex_Agent_V1_JobResult?
-        var hadOneofValue = false
-        if let current = self.payload {
-          hadOneofValue = true
-          if case .jobResult(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.payload = .jobResult(v)
-        }
-      }()
-      case 12: try {
-        var v: Coretex_Agent_V1_Heartbeat?
-        var hadOneofValue = false
-        if let current = self.payload {
-          hadOneofValue = true
-          if case .heartbeat(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.payload = .heartbeat(v)
-        }
-      }()
-      case 13: try {
-        var v: Coretex_Agent_V1_SystemAlert?
-        var hadOneofValue = false
-        if let current = self.payload {
-          hadOneofValue = true
-          if case .alert(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.payload = .alert(v)
-        }
-      }()
-      case 14: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
-      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.traceID.isEmpty {
-      try visitor.visitSingularStringField(value: self.traceID, fieldNumber: 1)
-    }
-    if !self.senderID.isEmpty {
-      try visitor.visitSingularStringField(value: self.senderID, fieldNumber: 2)
-    }
-    try { if let v = self._createdAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
-    if self.protocolVersion != 0 {
-      try visitor.visitSingularInt32Field(value: self.protocolVersion, fieldNumber: 4)
-    }
-    switch self.payload {
-    case .jobRequest?: try {
-      guard case .jobRequest(let v)? = self.payload else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-    }()
-    case .jobResult?: try {
-      guard case .jobResult(let v)? = self.payload else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-    }()
-    case .heartbeat?: try {
-      guard case .heartbeat(let v)? = self.payload else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
-    }()
-    case .alert?: try {
-      guard case .alert(let v)? = self.payload else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
-    }()
-    case nil: break
-    }
-    if !self.signature.isEmpty {
-      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 14)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._traceID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._traceID, fieldNumber: 1)
+      }
+      if !_storage._senderID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._senderID, fieldNumber: 2)
+      }
+      try { if let v = _storage._createdAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      if _storage._protocolVersion != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._protocolVersion, fieldNumber: 4)
+      }
+      switch _storage._payload {
+      case .jobRequest?: try {
+        guard case .jobRequest(let v)? = _storage._payload else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      }()
+      case .jobResult?: try {
+        guard case .jobResult(let v)? = _storage._payload else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      }()
+      case .heartbeat?: try {
+        guard case .heartbeat(let v)? = _storage._payload else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+      }()
+      case .alert?: try {
+        guard case .alert(let v)? = _storage._payload else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      }()
+      case nil: break
+      }
+      if !_storage._signature.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._signature, fieldNumber: 14)
+      }
+      if !_storage._lease.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._lease, fieldNumber: 15)
+      }
+      if _storage._attempt != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._attempt, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Coretex_Agent_V1_BusPacket, rhs: Coretex_Agent_V1_BusPacket) -> Bool {
-    if lhs.traceID != rhs.traceID {return false}
-    if lhs.senderID != rhs.senderID {return false}
-    if lhs._createdAt != rhs._createdAt {return false}
-    if lhs.protocolVersion != rhs.protocolVersion {return false}
-    if lhs.payload != rhs.payload {return false}
-    if lhs.signature != rhs.signature {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._traceID != rhs_storage._traceID {return false}
+        if _storage._senderID != rhs_storage._senderID {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        if _storage._protocolVersion != rhs_storage._protocolVersion {return false}
+        if _storage._payload != rhs_storage._payload {return false}
+        if _storage._signature != rhs_storage._signature {return false}
+        if _storage._lease != rhs_storage._lease {return false}
+        if _storage._attempt != rhs_storage._attempt {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -49,6 +49,17 @@ public nonisolated struct Coretex_Agent_V1_Heartbeat: Sendable {
 
   public var labels: Dictionary<String,String> = [:]
 
+  /// Coretex extension: the worker process's lease, new on every start. A heartbeat with a
+  /// new lease under a known worker_id means the process that held the old one is gone, and
+  /// the jobs dispatched to it run again (docs/protocol.md, "Worker leases"). Empty from
+  /// workers that predate it: they are judged by heartbeat silence alone.
+  public var lease: String = String()
+
+  /// Coretex extension: how often this worker heartbeats. A scheduler counts the worker lost
+  /// after five intervals of silence (at least 5 s), instead of WORKER_TTL_MS; 0 from workers
+  /// that predate it.
+  public var heartbeatIntervalMs: Int32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -60,7 +71,7 @@ fileprivate nonisolated let _protobuf_package = "coretex.agent.v1"
 
 nonisolated extension Coretex_Agent_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}region\0\u{1}type\0\u{3}cpu_load\0\u{3}gpu_utilization\0\u{3}active_jobs\0\u{1}capabilities\0\u{2}\u{4}pool\0\u{3}max_parallel_jobs\0\u{1}labels\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}region\0\u{1}type\0\u{3}cpu_load\0\u{3}gpu_utilization\0\u{3}active_jobs\0\u{1}capabilities\0\u{2}\u{4}pool\0\u{3}max_parallel_jobs\0\u{1}labels\0\u{1}lease\0\u{3}heartbeat_interval_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -78,6 +89,8 @@ nonisolated extension Coretex_Agent_V1_Heartbeat: SwiftProtobuf.Message, SwiftPr
       case 11: try { try decoder.decodeSingularStringField(value: &self.pool) }()
       case 12: try { try decoder.decodeSingularInt32Field(value: &self.maxParallelJobs) }()
       case 13: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.labels) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.lease) }()
+      case 15: try { try decoder.decodeSingularInt32Field(value: &self.heartbeatIntervalMs) }()
       default: break
       }
     }
@@ -114,6 +127,12 @@ nonisolated extension Coretex_Agent_V1_Heartbeat: SwiftProtobuf.Message, SwiftPr
     if !self.labels.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.labels, fieldNumber: 13)
     }
+    if !self.lease.isEmpty {
+      try visitor.visitSingularStringField(value: self.lease, fieldNumber: 14)
+    }
+    if self.heartbeatIntervalMs != 0 {
+      try visitor.visitSingularInt32Field(value: self.heartbeatIntervalMs, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -128,6 +147,8 @@ nonisolated extension Coretex_Agent_V1_Heartbeat: SwiftProtobuf.Message, SwiftPr
     if lhs.pool != rhs.pool {return false}
     if lhs.maxParallelJobs != rhs.maxParallelJobs {return false}
     if lhs.labels != rhs.labels {return false}
+    if lhs.lease != rhs.lease {return false}
+    if lhs.heartbeatIntervalMs != rhs.heartbeatIntervalMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

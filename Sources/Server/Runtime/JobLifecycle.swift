@@ -107,6 +107,16 @@ package struct JobLifecycle: Sendable {
         return outcome
     }
 
+    /// Puts a dispatched job whose worker is gone back to PENDING, to run again (`attempt`
+    /// is the run it becomes); applies only while the job is DISPATCHED or RUNNING, so a job
+    /// whose result is recorded, or that was cancelled or timed out, never runs again.
+    package func requeue(_ id: String, reason: String, attempt: Int) async throws -> TransitionOutcome {
+        let change = StateChange(to: .pending, from: [.dispatched, .running])
+            .with("attempt", String(attempt))
+            .with("requeue_reason", reason)
+        return try await store.apply(id, change)
+    }
+
     // MARK: - endings
 
     /// Ends a job as `ending` decides. `from` narrows the states it may end from (default:

@@ -28,6 +28,8 @@ public final class Scheduler: Service, Sendable {
     let concurrency: Int
     /// How long to wait for the safety kernel at start (`SAFETY_KERNEL_WAIT_SECONDS`, 10 s).
     let safetyWait: Duration
+    /// How many times a job runs at most when its workers are lost (`JOB_MAX_ATTEMPTS`, 3).
+    let maxAttempts: Int
 
     let lifecycle: JobLifecycle
 
@@ -35,18 +37,20 @@ public final class Scheduler: Service, Sendable {
     public convenience init(
         connections: Connections, pools: PoolRouting, timeouts: TimeoutConfig,
         safety: any SafetyChecking, logger: Logger, concurrency: Int = 256,
-        safetyWait: Duration = .seconds(10), workerTTL: TimeInterval = 30
+        safetyWait: Duration = .seconds(10), workerTTL: TimeInterval = 30, maxAttempts: Int = 3
     ) {
         self.init(
             bus: connections.bus, store: connections.store, pools: pools, timeouts: timeouts, safety: safety,
-            logger: logger, concurrency: concurrency, safetyWait: safetyWait, workerTTL: workerTTL)
+            logger: logger, concurrency: concurrency, safetyWait: safetyWait, workerTTL: workerTTL,
+            maxAttempts: maxAttempts)
     }
 
     public init(
         bus: any MessageBus, store: any JobRecords, pools: PoolRouting, timeouts: TimeoutConfig,
         safety: any SafetyChecking, logger: Logger, concurrency: Int = 256, safetyWait: Duration = .seconds(10),
-        workerTTL: TimeInterval = 30
+        workerTTL: TimeInterval = 30, maxAttempts: Int = 3
     ) {
+        self.maxAttempts = max(1, maxAttempts)
         self.bus = bus
         self.store = store
         self.lifecycle = JobLifecycle(bus: bus, store: store, senderID: Self.senderID, logger: logger)
@@ -132,7 +136,7 @@ public final class Scheduler: Service, Sendable {
     /// and end the jobs they took with them.
     private func tick() async {
         while await pause(.seconds(1)) {
-            for (job, worker) in registry.sweep(busConnected: bus.isConnected) { await workerLost(job, worker: worker) }
+            for lost in registry.sweep(busConnected: bus.isConnected) { await workerLost(lost) }
             if waiting.count > 0 { await retryWaiting() }
         }
     }
@@ -183,7 +187,7 @@ public final class Scheduler: Service, Sendable {
         let request = job.request
         guard
             let choice = registry.reserve(
-                request.jobID,
+                request.jobID, packet: job.packet,
                 choose: {
                     placement.choose(topic: request.topic, labels: request.labels, workers: $0)
                 })
@@ -234,14 +238,17 @@ public final class Scheduler: Service, Sendable {
             registry.finished(request.jobID)
             return
         }
-        guard registry.isOutstanding(request.jobID) else {
+        guard let reserved = registry.dispatch(of: request.jobID) else {
             // The worker was found lost between the choice and now.
-            await workerLost(request.jobID, worker: workerID)
+            await workerLost(
+                WorkerRegistry.Lost(jobID: request.jobID, dispatch: .init(worker: workerID, packet: job.packet), restarted: false))
             return
         }
         Counter(label: "coretex_scheduler_jobs_dispatched_total", dimensions: [("topic", request.topic)]).increment()
         var out = Coretex_Agent_V1_BusPacket.request(request, traceID: job.packet.traceID, senderID: Self.senderID)
         out.protocolVersion = 1
+        out.lease = reserved.lease
+        out.attempt = job.packet.attempt
         do {
             try bus.publish(Subjects.worker(workerID), out.wireBytes)
         } catch {
@@ -305,20 +312,38 @@ public final class Scheduler: Service, Sendable {
 
     // MARK: - lost workers
 
-    /// Ends a job this scheduler dispatched to a worker that has since stopped heartbeating:
-    /// FAILED with a dead letter (an operator can retry it), a result event, and a cancel in
-    /// case the worker comes back, instead of leaving it RUNNING until its 25-minute running
-    /// timeout. Jobs a replica dispatched before it restarted are left to the reconciler.
-    func workerLost(_ jobID: String, worker: String) async {
-        let reason = "worker \(worker) lost: no heartbeat for \(String(format: "%g", registry.ttl)) s"
+    /// A job this scheduler dispatched to a worker that is gone — silent for its time to live,
+    /// or started again under a new lease — runs again: back to PENDING and through the
+    /// submit path (safety check, placement) at once, up to `maxAttempts` runs in all. After
+    /// that it ends FAILED with a dead letter (an operator can retry it), a result event and a
+    /// cancel in case the worker comes back. Jobs a replica dispatched before it restarted
+    /// are left to the reconciler. (docs/architecture.md, "Workers and leases")
+    func workerLost(_ lost: WorkerRegistry.Lost) async {
+        let jobID = lost.jobID, worker = lost.dispatch.worker
+        let why =
+            lost.restarted
+            ? "worker \(worker) restarted under a new lease"
+            : "worker \(worker) lost: no heartbeat for \(String(format: "%g", registry.ttl(of: worker))) s"
+        let attempt = max(1, Int(lost.dispatch.packet?.attempt ?? 1))
         do {
+            if let packet = lost.dispatch.packet, attempt < maxAttempts {
+                let outcome = try await lifecycle.requeue(jobID, reason: why, attempt: attempt + 1)
+                guard outcome.applied else { return }  // answered, cancelled or timed out meanwhile
+                Counter(label: "coretex_scheduler_jobs_requeued_total", dimensions: [("topic", packet.jobRequest.topic)]).increment()
+                logger.info("job runs again", metadata: ["job": "\(jobID)", "why": "\(why)", "attempt": "\(attempt + 1)"])
+                var again = packet
+                again.attempt = Int32(attempt + 1)
+                await handleSubmit(again)
+                return
+            }
+            let reason = lost.dispatch.packet == nil ? why : "\(why) (run \(attempt) of \(maxAttempts))"
             let ended = try await lifecycle.end(jobID, .workerLost(reason: reason))
-            guard ended.applied else { return }  // answered, cancelled or timed out meanwhile
+            guard ended.applied else { return }
             Counter(label: "coretex_scheduler_worker_lost_jobs_total", dimensions: [("topic", ended.topic)]).increment()
         } catch {
-            // Kept, so the next sweep tries again (its worker is gone, so it comes back as lost).
-            registry.dispatched(jobID, to: worker)
-            logger.error("store error ending a lost worker's job", metadata: ["job": "\(jobID)", "error": "\(error)"])
+            // Kept, so the next sweep tries again.
+            registry.restore(lost)
+            logger.error("store error handling a lost worker's job", metadata: ["job": "\(jobID)", "error": "\(error)"])
         }
     }
 

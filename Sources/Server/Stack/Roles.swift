@@ -81,7 +81,7 @@ public enum Roles {
             Scheduler(
                 connections: c, pools: config.pools, timeouts: config.timeouts, safety: checker,
                 logger: logger.labelled("scheduler"), safetyWait: .seconds(wait),
-                workerTTL: settings.workerTTL))
+                workerTTL: settings.workerTTL, maxAttempts: settings.jobMaxAttempts))
         services.append(
             Reconciler(
                 connections: c, timeouts: config.timeouts, logger: logger.labelled("reconciler"),

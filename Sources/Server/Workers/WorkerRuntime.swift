@@ -9,7 +9,7 @@ import Synchronization
 
 /// Runs one kind of worker: receives jobs on its pool's queue group and its direct subject,
 /// runs at most `maxParallelJobs` at once, reads `ctx:<id>`, writes `res:<id>`, publishes the
-/// result, heartbeats every 5 s and honours cancels and deadlines.
+/// result, heartbeats every second (with its process's lease) and honours cancels and deadlines.
 public final class WorkerRuntime: Service, Sendable {
     public let spec: WorkerSpec
     let handler: any JobHandler
@@ -27,7 +27,7 @@ public final class WorkerRuntime: Service, Sendable {
 
     public init(
         spec: WorkerSpec, handler: any JobHandler, connections: Connections, workerID: String? = nil,
-        logger: Logger, heartbeatInterval: Duration = .seconds(5)
+        logger: Logger, heartbeatInterval: Duration = .seconds(1)
     ) {
         self.spec = spec
         self.handler = handler
@@ -57,7 +57,7 @@ public final class WorkerRuntime: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for source in [shared, direct] {
-                    group.addTask { await self.take(source, slots: slots, workerID: identity.id, logger: logger) }
+                    group.addTask { await self.take(source, slots: slots, identity: identity, logger: logger) }
                 }
                 group.addTask {
                     for await (_, packet) in cancels { self.cancel(packet.jobRequest, logger: logger) }
@@ -80,8 +80,16 @@ public final class WorkerRuntime: Service, Sendable {
     /// Starts jobs from `source` as they come, each in its own task, while a slot is free
     /// (`maxParallelJobs` in all); the rest wait their turn. One task per job, started where
     /// the delivery arrives: every hop between tasks costs a thread wake-up.
-    private func take(_ source: PacketStream, slots: JobSlots, workerID: String, logger: Logger) async {
+    /// A dispatch addressed to another lease of this id was meant for a process that is gone
+    /// (one that ran under this id before a restart): the scheduler runs that job again
+    /// elsewhere, so it is dropped here (docs/architecture.md, "Workers and leases").
+    private func take(_ source: PacketStream, slots: JobSlots, identity: WorkerIdentity, logger: Logger) async {
+        let workerID = identity.id
         for await (_, packet) in source where packet.jobRequest.jobID != "" {
+            if !packet.lease.isEmpty && packet.lease != identity.token {
+                logger.info("dropped a dispatch meant for an earlier process", metadata: ["job": "\(packet.jobRequest.jobID)"])
+                continue
+            }
             await slots.acquire()
             let id = packet.jobRequest.jobID
             let start = starts.add(1, ordering: .relaxed).newValue
@@ -114,6 +122,18 @@ public final class WorkerRuntime: Service, Sendable {
         let begun = try? await store.apply(
             request.jobID, StateChange(to: .running, from: [.dispatched]).with("worker_id", workerID),
             reading: request.contextPtr)
+        switch begun?.outcome {
+        case .unchanged?, .rejected(current: .some)?:
+            // Effects once: the job is already running elsewhere, has ended (its result is
+            // recorded, it was cancelled or timed out) or was put back to run again elsewhere.
+            // Only a job with no record (sent straight to this worker) or a store that cannot
+            // answer runs without the RUNNING mark.
+            logger.info(
+                "not running a job that is not waiting for this worker",
+                metadata: ["job": "\(request.jobID)", "outcome": "\(begun!.outcome)"])
+            return
+        default: break
+        }
         var job = JobInput(request: request, context: begun?.blob.map { Data($0) }, workerID: workerID)
         job.traceID = packet.traceID
         let input = job
@@ -180,6 +200,8 @@ public final class WorkerRuntime: Service, Sendable {
             hb.pool = spec.pool
             hb.maxParallelJobs = Int32(spec.maxParallelJobs)
             hb.labels = spec.labels
+            hb.lease = identity.token
+            hb.heartbeatIntervalMs = Int32(clamping: WorkerRuntime.milliseconds(heartbeatInterval))
             var packet = Coretex_Agent_V1_BusPacket(traceID: "hb-\(identity.id)", senderID: identity.id)
             packet.heartbeat = hb
             connections.bus.publish(Subjects.heartbeat, packet, logger: logger)
