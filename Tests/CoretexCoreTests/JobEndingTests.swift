@@ -16,6 +16,7 @@ import Testing
         (.workerLost(reason: "x"), .failed, true, true, true, true, true),
         (.busRefused(reason: "x"), .failed, true, true, false, false, false),
         (.placementGaveUp(reason: "x"), .failed, true, true, true, true, false),
+        (.deliveryExhausted(reason: "x"), .failed, true, true, true, true, false),
     ]
 
     @Test func everyEndingRecordsAndTellsWhatTheTableSays() {

@@ -18,9 +18,11 @@ struct InProcessRoles {
     let gateway: Gateway
     let logger = Logger(label: "test")
 
-    init() async throws {
+    /// `durable`: submissions, dispatches and results through JetStream (`BUS_DURABLE`).
+    init(durable: Bool = true) async throws {
         servers = try TestServers()
         var env = ProcessInfo.processInfo.environment
+        env["BUS_DURABLE"] = durable ? "true" : "false"
         env["NATS_URL"] = servers.natsURL
         env["REDIS_URL"] = "redis://127.0.0.1:\(servers.redisPort)"
         settings = Settings(environment: env)

@@ -84,6 +84,17 @@ public final class InMemoryBus: MessageBus, @unchecked Sendable {
         }
     }
 
+    /// No durable delivery: as `publish`, and as a plain subscription (see `MessageBus`).
+    public func publishDurably(_ subject: String, _ data: [UInt8], messageID: String?) async throws {
+        try publish(subject, data)
+    }
+
+    public func consume(_ consumer: DurableConsumer) throws -> BusSubscription {
+        try subscribe(consumer.subject, queue: consumer.queue, accept: nil)
+    }
+
+    public var isDurable: Bool { false }
+
     public func flush(timeout: Duration) async throws {}
     public var isConnected: Bool { !refusing }
     public var status: String { refusing ? "DISCONNECTED" : "CONNECTED" }

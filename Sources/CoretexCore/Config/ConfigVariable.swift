@@ -37,6 +37,11 @@ extension ConfigVariable {
     public static let redisURL = Self(
         "REDIS_URL", .url, "redis://localhost:6379", onBus + [.contextEngine],
         "Redis server (`redis://[:password@]host:port[/db]`, `rediss://` for TLS).")
+    public static let busDurable = Self(
+        "BUS_DURABLE", .flag, "true", onBus,
+        "Submissions, dispatches and results go through JetStream streams (docs/durability.md); `false`: core NATS only.")
+    public static let jetStreamReplicas = Self(
+        "JETSTREAM_REPLICAS", .integer, "1", onBus, "Copies a NATS cluster keeps of each stream (1 on one server).")
     public static let redisPoolSize = Self(
         "REDIS_POOL_SIZE", .integer, "2", onBus, "Redis connections per process (at most 64).")
     public static let logLevel = Self(
@@ -178,7 +183,7 @@ extension ConfigVariable {
 
     /// Every variable, in the order the docs list them.
     public static let all: [ConfigVariable] = [
-        natsURL, redisURL, redisPoolSize, logLevel,
+        natsURL, busDurable, jetStreamReplicas, redisURL, redisPoolSize, logLevel,
         redisDataTTL, redisDataTTLSeconds, jobMetaTTL, jobMetaTTLSeconds,
         gatewayHTTPAddr, gatewayGRPCAddr, gatewayMetricsAddr, schedulerMetricsAddr, safetyKernelAddr, contextEngineAddr,
         workflowEngineHTTPAddr,

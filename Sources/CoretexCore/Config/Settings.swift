@@ -5,6 +5,8 @@ import Foundation
 /// receive these settings and read no environment themselves.
 public struct Settings: Sendable, Equatable {
     public var natsURL: String
+    public var busDurable: Bool
+    public var jetStreamReplicas: Int
     public var redisURL: String
     /// Redis connections per process. Concurrent commands share a connection's writes, so
     /// more connections help only when one is saturated.
@@ -85,6 +87,8 @@ public struct Settings: Sendable, Equatable {
         func integer(_ v: V, atLeast minimum: Int = 1) -> Int { env.integer(v, atLeast: minimum) ?? 0 }
 
         natsURL = text(V.natsURL)
+        busDurable = env.flag(V.busDurable)
+        jetStreamReplicas = integer(V.jetStreamReplicas)
         redisURL = text(V.redisURL)
         redisPoolSize = min(integer(V.redisPoolSize), 64)
         logLevel = text(V.logLevel)

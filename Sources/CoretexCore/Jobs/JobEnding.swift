@@ -14,6 +14,7 @@ import CoretexProtocol
 /// | worker lost | FAILED | yes | yes | yes | yes |
 /// | bus refused the submit | FAILED | yes | yes | no (the bus is down) | no |
 /// | placement gave up | FAILED | yes | yes | yes | no (nothing was dispatched) |
+/// | deliveries exhausted | FAILED | yes | yes | yes | no (nothing holds it) |
 public enum JobEnding: Sendable, Equatable {
     /// A worker reported the job's end (any status).
     case reported(Coretex_Agent_V1_JobStatus, message: String)
@@ -31,6 +32,9 @@ public enum JobEnding: Sendable, Equatable {
     case busRefused(reason: String)
     /// No worker could take it (or its dispatch failed, or the request was invalid).
     case placementGaveUp(reason: String)
+    /// Its submission or result could not be handled on any of its deliveries (the store
+    /// kept failing): ended rather than left to the reconciler's timeouts.
+    case deliveryExhausted(reason: String)
 
     public var status: Coretex_Agent_V1_JobStatus {
         switch self {
@@ -38,7 +42,7 @@ public enum JobEnding: Sendable, Equatable {
         case .denied: .denied
         case .cancelled, .cancelledOnBus: .cancelled
         case .timedOut: .timeout
-        case .workerLost, .busRefused, .placementGaveUp: .failed
+        case .workerLost, .busRefused, .placementGaveUp, .deliveryExhausted: .failed
         }
     }
 
@@ -48,7 +52,7 @@ public enum JobEnding: Sendable, Equatable {
         switch self {
         case .reported(_, let message): message
         case .denied(let r), .cancelled(let r), .cancelledOnBus(let r), .timedOut(let r), .workerLost(let r),
-            .busRefused(let r), .placementGaveUp(let r):
+            .busRefused(let r), .placementGaveUp(let r), .deliveryExhausted(let r):
             r
         }
     }
@@ -60,7 +64,7 @@ public enum JobEnding: Sendable, Equatable {
         switch self {
         case .reported: nil
         case .denied, .busRefused, .placementGaveUp: [.pending]
-        case .cancelled, .cancelledOnBus, .timedOut: [.pending, .scheduled, .dispatched, .running]
+        case .cancelled, .cancelledOnBus, .timedOut, .deliveryExhausted: [.pending, .scheduled, .dispatched, .running]
         case .workerLost: [.scheduled, .dispatched, .running]
         }
     }
@@ -71,7 +75,7 @@ public enum JobEnding: Sendable, Equatable {
         switch self {
         case .reported(let status, _): status != .succeeded && status != .cancelled
         case .denied, .cancelled, .cancelledOnBus: false
-        case .timedOut, .workerLost, .busRefused, .placementGaveUp: true
+        case .timedOut, .workerLost, .busRefused, .placementGaveUp, .deliveryExhausted: true
         }
     }
 
@@ -80,7 +84,7 @@ public enum JobEnding: Sendable, Equatable {
         switch self {
         case .reported: isDeadLetter
         case .denied: false
-        case .cancelled, .cancelledOnBus, .timedOut, .workerLost, .busRefused, .placementGaveUp: true
+        case .cancelled, .cancelledOnBus, .timedOut, .workerLost, .busRefused, .placementGaveUp, .deliveryExhausted: true
         }
     }
 
@@ -89,7 +93,7 @@ public enum JobEnding: Sendable, Equatable {
     public var announcesResult: Bool {
         switch self {
         case .reported, .busRefused: false
-        case .denied, .cancelled, .cancelledOnBus, .timedOut, .workerLost, .placementGaveUp: true
+        case .denied, .cancelled, .cancelledOnBus, .timedOut, .workerLost, .placementGaveUp, .deliveryExhausted: true
         }
     }
 
@@ -104,7 +108,7 @@ public enum JobEnding: Sendable, Equatable {
     public var cancelsWorker: Bool {
         switch self {
         case .cancelled, .timedOut, .workerLost: true
-        case .reported, .denied, .cancelledOnBus, .busRefused, .placementGaveUp: false
+        case .reported, .denied, .cancelledOnBus, .busRefused, .placementGaveUp, .deliveryExhausted: false
         }
     }
 

@@ -3,11 +3,14 @@ public struct BusMessage: Sendable {
     public let subject: String
     public let reply: String?
     public let data: [UInt8]
+    /// Set on a message from a durable consumer: settle it once its effect is recorded.
+    public let delivery: BusDelivery?
 
-    public init(subject: String, reply: String? = nil, data: [UInt8]) {
+    public init(subject: String, reply: String? = nil, data: [UInt8], delivery: BusDelivery? = nil) {
         self.subject = subject
         self.reply = reply
         self.data = data
+        self.delivery = delivery
     }
 }
 

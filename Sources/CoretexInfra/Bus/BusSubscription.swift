@@ -42,6 +42,39 @@ public final class BusSubscription: AsyncSequence, @unchecked Sendable {
         self.subject = subject
     }
 
+    /// A JetStream subscription bound to an existing durable consumer: its messages carry a
+    /// `BusDelivery` that owns them until settled.
+    init(jetStream js: OpaquePointer, consumer: DurableConsumer) throws {
+        let (stream, continuation) = AsyncStream.makeStream(of: BusMessage.self)
+        let sink = Unmanaged.passRetained(Sink(continuation, accept: nil)).toOpaque()
+        var sub: OpaquePointer?
+        var errorCode = jsErrCode(0)
+        let status = consumer.stream.withCString { streamName in
+            consumer.name.withCString { consumerName in
+                (consumer.queue ?? "").withCString { queue in
+                    var options = jsSubOptions()
+                    jsSubOptions_Init(&options)
+                    options.Stream = streamName
+                    options.Consumer = consumerName
+                    if consumer.queue != nil { options.Queue = queue }
+                    options.ManualAck = true
+                    return js_Subscribe(&sub, js, consumer.subject, onDurableMessage, sink, nil, &options, &errorCode)
+                }
+            }
+        }
+        guard status == NATS_OK, let sub else {
+            Unmanaged<Sink>.fromOpaque(sink).release()
+            let detail = nats_GetLastError(nil).map { String(cString: $0) } ?? String(cString: natsStatus_GetText(status))
+            throw BusError(operation: "consume \(consumer.name)", text: "\(detail) (\(errorCode.rawValue))")
+        }
+        natsSubscription_SetPendingLimits(sub, 1_000_000, 1 << 30)
+        natsSubscription_SetOnCompleteCB(sub, onComplete, sink)
+        self.stream = stream
+        self.subscription = sub
+        self.stop = nil
+        self.subject = consumer.subject
+    }
+
     /// A subscription fed by something other than nats.c (an in-memory bus): `stream` yields
     /// its messages, `stop` ends delivery (it must finish the stream).
     public init(subject: String, stream: AsyncStream<BusMessage>, stop: @escaping @Sendable () -> Void) {
@@ -89,6 +122,16 @@ private let onMessage: natsMsgHandler = { _, _, msg, closure in
         if !accept(data) { return }
     }
     sink.continuation.yield(BusMessage(nats: msg))
+}
+
+/// A JetStream message is kept (its delivery owns it) until it is settled.
+private let onDurableMessage: natsMsgHandler = { _, _, msg, closure in
+    guard let msg, let closure else { return }
+    let sink = Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue()
+    let delivery = BusDelivery(jetStream: msg)
+    let message = BusMessage(nats: msg)
+    sink.continuation.yield(
+        BusMessage(subject: message.subject, reply: message.reply, data: message.data, delivery: delivery))
 }
 
 private let onComplete: natsOnCompleteCB = { closure in

@@ -11,6 +11,17 @@ public protocol MessageBus: AnyObject, Sendable {
         -> BusSubscription
     /// Hands each message's bytes to `handler` on the delivery thread; the subscription yields nothing.
     func observe(_ subject: String, handler: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) throws -> BusSubscription
+    /// Publishes where the message is kept until it is consumed (JetStream, `JobStreams`),
+    /// returning once the server has stored it; a second message with the same `messageID`
+    /// within `JobStreams.duplicateWindow` is dropped by the server. A bus without durable
+    /// delivery publishes it as `publish` does.
+    func publishDurably(_ subject: String, _ data: [UInt8], messageID: String?) async throws
+    /// Receives the messages of a durable consumer, each with a `delivery` to settle. A bus
+    /// without durable delivery subscribes to the consumer's subject (in its queue group),
+    /// and its messages carry no delivery.
+    func consume(_ consumer: DurableConsumer) throws -> BusSubscription
+    /// Whether `publishDurably` and `consume` go through JetStream.
+    var isDurable: Bool { get }
     /// Waits until the server has processed everything published so far.
     func flush(timeout: Duration) async throws
     var isConnected: Bool { get }

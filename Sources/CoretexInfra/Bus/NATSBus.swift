@@ -12,20 +12,32 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
     // @unchecked: the only stored C pointer is a thread-safe nats.c connection, and it is
     // destroyed once, in `close()`, guarded by `closed`.
     private let connection: OpaquePointer
+    /// The JetStream context when delivery is durable (`Durability`), else nil.
+    private let jetStream: OpaquePointer?
     private let closed = Mutex(false)
     public let url: String
     private let logger: Logger
 
-    private init(connection: OpaquePointer, url: String, logger: Logger) {
+    private init(connection: OpaquePointer, jetStream: OpaquePointer?, url: String, logger: Logger) {
         self.connection = connection
+        self.jetStream = jetStream
         self.url = url
         self.logger = logger
     }
 
+    /// Durable delivery's settings (`BUS_DURABLE`, `JETSTREAM_REPLICAS`); see docs/durability.md.
+    public struct Durability: Sendable {
+        public var replicas: Int
+        public init(replicas: Int = 1) { self.replicas = replicas }
+    }
+
     /// Connects, retrying every `retryInterval` until it succeeds or the task is cancelled, and
     /// saying why in the log, so a bus that is not up yet delays start instead of crashing it.
+    /// With `durability`, the streams of `JobStreams` are declared (or brought up to date)
+    /// before this returns; a server without JetStream is an error, not a retry.
     public static func connect(
-        url: String, name: String = "coretex-bus", logger: Logger, retryInterval: Duration = .seconds(2)
+        url: String, name: String = "coretex-bus", logger: Logger, retryInterval: Duration = .seconds(2),
+        durability: Durability? = nil
     ) async throws -> NATSBus {
         var attempt = 0
         while true {
@@ -33,12 +45,39 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
             do {
                 let connection = try await runBlocking { NATSHandle(try openConnection(url: url, name: name)) }.pointer
                 if attempt > 1 { logger.info("connected to NATS", metadata: ["url": "\(redact(url))"]) }
-                return NATSBus(connection: connection, url: url, logger: logger)
+                guard let durability else { return NATSBus(connection: connection, jetStream: nil, url: url, logger: logger) }
+                let js = try await jetStream(connection, durability: durability, logger: logger, retryInterval: retryInterval)
+                return NATSBus(connection: connection, jetStream: js, url: url, logger: logger)
+            } catch let error as BusError where error.text.contains("JetStream is not enabled") {
+                throw error
             } catch {
                 logger.warning(
                     "NATS not reachable, retrying",
                     metadata: ["url": "\(redact(url))", "error": "\(error)", "attempt": "\(attempt)"])
                 try await Task.sleep(for: retryInterval)
+            }
+        }
+    }
+
+    /// A JetStream context with the streams declared; retries what may pass (JetStream still
+    /// starting after a server restart), not a server without JetStream.
+    private static func jetStream(
+        _ connection: OpaquePointer, durability: Durability, logger: Logger, retryInterval: Duration
+    ) async throws -> OpaquePointer {
+        var js: OpaquePointer?
+        try check(natsConnection_JetStream(&js, connection, nil), "jetstream")
+        guard let js else { throw BusError(operation: "jetstream", text: "no context") }
+        let handle = NATSHandle(js)
+        while true {
+            do {
+                try await runBlocking { try declareStreams(handle.pointer, replicas: durability.replicas) }
+                return js
+            } catch let error as BusError where !error.text.contains("JetStream is not enabled") {
+                logger.warning("JetStream streams not declared yet, retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: retryInterval)
+            } catch {
+                jsCtx_Destroy(js)
+                throw error
             }
         }
     }
@@ -123,6 +162,35 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
         }
     }
 
+    public var isDurable: Bool { jetStream != nil }
+
+    /// Publishes to a stream and waits (on a thread of its own) for the server to store it.
+    public func publishDurably(_ subject: String, _ data: [UInt8], messageID: String?) async throws {
+        guard let jetStream else { return try publish(subject, data) }
+        let js = NATSHandle(jetStream)
+        try await runBlocking {
+            var code = jsErrCode(0)
+            let status = (messageID ?? "").withCString { id in
+                var options = jsPubOptions()
+                jsPubOptions_Init(&options)
+                if messageID != nil { options.MsgId = id }
+                options.MaxWait = 5000
+                return data.withUnsafeBytes { buffer in
+                    js_Publish(nil, js.pointer, subject, buffer.baseAddress, Int32(buffer.count), &options, &code)
+                }
+            }
+            try Self.check(status, "publish \(subject) to its stream (\(code.rawValue))")
+        }
+    }
+
+    /// Declares the consumer (or updates it) and binds to it; without durability, a plain
+    /// subscription to its subject in its queue group.
+    public func consume(_ consumer: DurableConsumer) throws -> BusSubscription {
+        guard let jetStream else { return try subscribe(consumer.subject, queue: consumer.queue) }
+        try Self.declare(consumer, js: jetStream)
+        return try BusSubscription(jetStream: jetStream, consumer: consumer)
+    }
+
     /// Waits until the server has processed everything published so far.
     public func flush(timeout: Duration = .seconds(2)) async throws {
         let ms = Int64(timeout.components.seconds * 1000)
@@ -154,6 +222,7 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
             return !done
         }
         guard first else { return }
+        if let jetStream { jsCtx_Destroy(jetStream) }
         natsConnection_Close(connection)
         natsConnection_Destroy(connection)
     }

@@ -4,14 +4,17 @@ import Synchronization
 /// Starts `nats-server` and `redis-server` on loopback, for the dev stack and for tests,
 /// bound to 127.0.0.1 only, with their files under `directory`.
 ///
-/// `persistent` (the dev stack) keeps state across restarts: Redis appends every write to its
-/// AOF and fsyncs it once a second (at most a second of writes is lost to a host crash, none
-/// to a restart), and NATS runs JetStream with file storage under `directory/jetstream`.
-/// Without it (tests) nothing outlives the process.
+/// NATS always runs JetStream with file storage under `directory/jetstream`: state lives as
+/// long as the directory (a throwaway one for tests). `persistent` (the dev stack) makes
+/// Redis keep its state across restarts too: it appends every write to its AOF and fsyncs it
+/// once a second (at most a second of writes is lost to a host crash, none to a restart).
 public enum LocalServers {
-    public static func startNATS(port: Int, directory: String, persistent: Bool = false) throws -> ManagedProcess {
-        var arguments = ["-a", "127.0.0.1", "-p", String(port), "-P", "\(directory)/nats.pid"]
-        if persistent { arguments += ["-js", "-sd", "\(directory)/jetstream"] }
+    public static func startNATS(port: Int, directory: String) throws -> ManagedProcess {
+        // JetStream always (the roles' durable delivery needs it), its files under `directory`:
+        // a throwaway directory for tests, the state directory for the dev stack.
+        let arguments = [
+            "-a", "127.0.0.1", "-p", String(port), "-P", "\(directory)/nats.pid", "-js", "-sd", "\(directory)/jetstream",
+        ]
         let process = try ManagedProcess(
             name: "nats-server", executable: "nats-server", arguments: arguments, logFile: "\(directory)/nats.log")
         try waitForPort(port, name: "nats-server", process: process)

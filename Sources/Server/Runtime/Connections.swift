@@ -18,7 +18,9 @@ public struct Connections: Sendable {
                 "Redis not reachable, retrying",
                 metadata: ["url": "\(redisURL.display)", "error": "\(error)", "attempt": "\(attempt)"])
         }
-        let bus = try await NATSBus.connect(url: settings.natsURL, logger: logger)
+        let bus = try await NATSBus.connect(
+            url: settings.natsURL, logger: logger,
+            durability: settings.busDurable ? NATSBus.Durability(replicas: settings.jetStreamReplicas) : nil)
         var store = StoreSettings()
         store.dataTTL = settings.dataTTL
         store.metaTTL = settings.metaTTL

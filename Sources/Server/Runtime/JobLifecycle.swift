@@ -83,7 +83,9 @@ package struct JobLifecycle: Sendable {
         }
         guard outcome.applied else { return outcome }
         do {
-            try bus.publish(Subjects.submit, bytes)
+            // Stored in the submissions stream before this returns (docs/durability.md); the
+            // job id deduplicates a publish repeated within two minutes.
+            try await bus.publishDurably(Subjects.submit, bytes, messageID: request.jobID)
         } catch {
             _ = try? await end(request.jobID, .busRefused(reason: "failed to enqueue job: \(error)"), topic: request.topic)
             throw .busRefused(error)

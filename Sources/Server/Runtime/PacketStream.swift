@@ -37,7 +37,42 @@ package struct PacketStream: AsyncSequence, Sendable {
     }
 }
 
+/// The packets of a durable consumer (`MessageBus.consume`), each with its delivery to settle
+/// (nil on a bus without durable delivery). Bytes that are not a BusPacket are dropped, logged
+/// and counted as in `PacketStream`, and their delivery is terminated: no redelivery fixes them.
+package struct DeliveredPackets: AsyncSequence, Sendable {
+    package typealias Element = (packet: Coretex_Agent_V1_BusPacket, delivery: BusDelivery?)
+
+    package let subscription: BusSubscription
+    let logger: Logger
+
+    package struct AsyncIterator: AsyncIteratorProtocol {
+        var base: BusSubscription.AsyncIterator
+        let logger: Logger
+
+        package mutating func next() async -> Element? {
+            while let message = await base.next() {
+                if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: message.data) {
+                    return (packet, message.delivery)
+                }
+                message.delivery?.term()
+                PacketStream.dropped(subject: message.subject, bytes: message.data.count, logger: logger)
+            }
+            return nil
+        }
+    }
+
+    package func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: subscription.makeAsyncIterator(), logger: logger)
+    }
+}
+
 extension MessageBus {
+    /// Binds to a durable consumer and decodes its packets (see `DeliveredPackets`).
+    package func deliveredPackets(_ consumer: DurableConsumer, logger: Logger) throws -> DeliveredPackets {
+        DeliveredPackets(subscription: try consume(consumer), logger: logger)
+    }
+
     /// Subscribes and decodes packets (see `PacketStream`). `wanted` lets a listener that is
     /// often idle (the WebSocket tap with no client connected, an orchestrator with no child
     /// under way), or wants few of the packets (see `BusPacketPeek`), drop messages as they

@@ -65,8 +65,10 @@ public final class Scheduler: Service, Sendable {
     }
 
     public func run() async throws {
-        let submits = try bus.packets(Subjects.submit, queue: Subjects.schedulerQueue, logger: logger)
-        let results = try bus.packets(Subjects.result, queue: Subjects.schedulerQueue, logger: logger)
+        // Submissions and results come from durable consumers (docs/durability.md): each is
+        // acknowledged once its effect is recorded in Redis, and given back on a store error.
+        let submits = try bus.deliveredPackets(.submissions, logger: logger)
+        let results = try bus.deliveredPackets(.results, logger: logger)
         // Every replica's placement counts must hear of every result, not only of those its
         // queue group hands it; the job id is all it needs, read on the bus's thread.
         let allResults = try bus.observe(Subjects.result) { [registry] bytes in
@@ -85,9 +87,12 @@ public final class Scheduler: Service, Sendable {
         // The server has the subscriptions once this returns, so "started" means jobs published
         // from now on reach this scheduler.
         try await bus.flush()
-        // Jobs submitted while no scheduler listened were dropped by the bus; they start now,
-        // not at the reconciler's next scan (they queue behind the safety kernel's start-up wait).
-        let stranded = await StrandedJobs(bus: bus, store: store, logger: logger).publishAgain(enteredBefore: UnixTime.now)
+        // Without durable delivery, jobs submitted while no scheduler listened were dropped by
+        // the bus; they start now, not at the reconciler's next scan (they queue behind the
+        // safety kernel's start-up wait). With it, the stream kept them for this scheduler.
+        let stranded =
+            bus.isDurable
+            ? 0 : await StrandedJobs(bus: bus, store: store, logger: logger).publishAgain(enteredBefore: UnixTime.now)
         if stranded > 0 {
             logger.info("jobs submitted while no scheduler listened published again", metadata: ["jobs": "\(stranded)"])
             Counter(label: "coretex_scheduler_stranded_resubmitted_total").increment(by: Int64(stranded))
@@ -100,11 +105,11 @@ public final class Scheduler: Service, Sendable {
                     if await !self.safety.waitUntilReady(timeout: self.safetyWait) {
                         self.logger.warning("safety kernel not reachable: jobs will be denied until it answers")
                     }
-                    await self.consume(submits) { await self.handleSubmit($0) }
+                    await self.consume(submits, .submissions) { try await self.handleSubmit($0) }
                 }
-                group.addTask { await self.consume(results) { await self.handleResult($0) } }
+                group.addTask { await self.consume(results, .results) { try await self.handleResult($0) } }
                 group.addTask { for await _ in nudges { await self.retryWaiting() } }
-                group.addTask { await self.consume(cancels) { await self.handleCancel($0) } }
+                group.addTask { for await (_, packet) in cancels { await self.handleCancel(packet) } }
                 group.addTask { await self.tick() }
             }
         } onGracefulShutdown: {
@@ -117,19 +122,63 @@ public final class Scheduler: Service, Sendable {
         }
     }
 
-    /// Handles packets concurrently, at most `concurrency` at a time.
-    private func consume(_ stream: PacketStream, _ handle: @escaping @Sendable (Coretex_Agent_V1_BusPacket) async -> Void) async {
+    /// Handles packets concurrently, at most `concurrency` at a time, and settles each
+    /// delivery: acknowledged once handled, given back after a store error (1, 2, 5, 10 s
+    /// later), and on its last delivery the job ends FAILED with the reason.
+    private func consume(
+        _ stream: DeliveredPackets, _ consumer: DurableConsumer,
+        _ handle: @escaping @Sendable (Coretex_Agent_V1_BusPacket) async throws -> Void
+    ) async {
+        let keepAlive = consumer.ackWait / 3
         await withTaskGroup(of: Void.self) { group in
             var running = 0
-            for await (_, packet) in stream {
+            for await (packet, delivery) in stream {
                 if running >= concurrency {
                     await group.next()
                     running -= 1
                 }
-                group.addTask { await handle(packet) }
+                group.addTask {
+                    guard let delivery else {
+                        do { try await handle(packet) } catch { self.logger.error("store error", metadata: ["error": "\(error)"]) }
+                        return
+                    }
+                    let failure: (any Error)? = await delivery.keepingAlive(every: keepAlive) {
+                        do {
+                            try await handle(packet)
+                            return nil
+                        } catch {
+                            return error
+                        }
+                    }
+                    await self.settle(delivery, of: packet, consumer, failure: failure)
+                }
                 running += 1
             }
         }
+    }
+
+    private func settle(
+        _ delivery: BusDelivery, of packet: Coretex_Agent_V1_BusPacket, _ consumer: DurableConsumer, failure: (any Error)?
+    ) async {
+        guard let failure else { return delivery.ack() }
+        let id = packet.jobRequest.jobID.isEmpty ? packet.jobResult.jobID : packet.jobRequest.jobID
+        guard delivery.number >= consumer.maxDeliver else {
+            logger.warning(
+                "store error: the message comes again", metadata: ["job": "\(id)", "delivery": "\(delivery.number)", "error": "\(failure)"])
+            return delivery.nak(delay: consumer.backoff(afterDelivery: delivery.number))
+        }
+        // The last delivery: end the job rather than leave it to the reconciler's timeouts (this
+        // may fail too, if the store is still away).
+        let reason = "not handled after \(delivery.number) deliveries: \(failure)"
+        if !id.isEmpty {
+            do {
+                try await lifecycle.end(id, .deliveryExhausted(reason: reason))
+            } catch {
+                logger.error("a message ran out of deliveries", metadata: ["job": "\(id)", "error": "\(error)"])
+            }
+        }
+        Counter(label: "coretex_scheduler_deliveries_exhausted_total", dimensions: [("consumer", consumer.name)]).increment()
+        delivery.term()
     }
 
     /// Once a second: expire jobs that waited too long, retry the rest, forget dead workers
@@ -143,7 +192,8 @@ public final class Scheduler: Service, Sendable {
 
     // MARK: - submit
 
-    func handleSubmit(_ packet: Coretex_Agent_V1_BusPacket) async {
+    /// Throws on a store error, so the delivery comes again; everything else is handled here.
+    func handleSubmit(_ packet: Coretex_Agent_V1_BusPacket) async throws {
         guard case .jobRequest(let request)? = packet.payload else {
             logger.warning("ignored a packet without a job request on \(Subjects.submit)", metadata: ["trace": "\(packet.traceID)"])
             return
@@ -155,15 +205,15 @@ public final class Scheduler: Service, Sendable {
             return
         }
         guard !topic.isEmpty else {
-            await fail(packet, reason: "invalid job request: missing topic")
+            try await fail(packet, reason: "invalid job request: missing topic")
             return
         }
         let verdict = await safetyVerdict(for: request)
         guard verdict.allowed else {
-            await deny(packet, verdict: verdict)
+            try await deny(packet, verdict: verdict)
             return
         }
-        await place(WaitingRoom.Job(packet: packet, verdict: verdict, since: Date()), mayWait: true)
+        try await place(WaitingRoom.Job(packet: packet, verdict: verdict, since: Date()), mayWait: true)
     }
 
     func safetyVerdict(for request: Coretex_Agent_V1_JobRequest) async -> SafetyVerdict {
@@ -183,7 +233,7 @@ public final class Scheduler: Service, Sendable {
     /// Places the job or, when no worker can take it now, parks it in the waiting room.
     /// Returns false when the job should stay waiting.
     @discardableResult
-    func place(_ job: WaitingRoom.Job, mayWait: Bool) async -> Bool {
+    func place(_ job: WaitingRoom.Job, mayWait: Bool) async throws -> Bool {
         let request = job.request
         guard
             let choice = registry.reserve(
@@ -198,34 +248,39 @@ public final class Scheduler: Service, Sendable {
         }
         switch choice {
         case .success(let workerID):
-            await dispatch(job, to: workerID)
+            try await dispatch(job, to: workerID)
             return true
         case .failure(let failure) where failure.isTransient && !waiting.isExpired(job):
             if mayWait {
                 if waiting.add(job) {
                     logger.debug("job waits for a worker", metadata: ["job": "\(request.jobID)", "why": "\(failure)"])
                 } else {
-                    await fail(job.packet, reason: "\(failure) (waiting room full)")
+                    try await fail(job.packet, reason: "\(failure) (waiting room full)")
                 }
             }
             return false
         case .failure(let failure):
             let waited = failure.isTransient ? " (waited \(Int(waiting.maxWait)) s)" : ""
-            await fail(job.packet, reason: "\(failure)\(waited)")
+            try await fail(job.packet, reason: "\(failure)\(waited)")
             return true
         }
     }
 
     func retryWaiting() async {
         var stillWaiting: [WaitingRoom.Job] = []
-        for job in waiting.takeAll() where !(await place(job, mayWait: false)) {
+        for job in waiting.takeAll() {
+            do {
+                if try await place(job, mayWait: false) { continue }
+            } catch {
+                logger.error("store error", metadata: ["job": "\(job.request.jobID)", "error": "\(error)"])
+            }
             stillWaiting.append(job)
         }
         waiting.putBack(stillWaiting)
     }
 
     /// Dispatches a job whose slot on the worker is already reserved (see `place`).
-    private func dispatch(_ job: WaitingRoom.Job, to workerID: String) async {
+    private func dispatch(_ job: WaitingRoom.Job, to workerID: String) async throws {
         let request = job.request
         var change = StateChange(path: [.scheduled, .dispatched], from: [.pending])
             .with("safety_decision", job.verdict.decision)
@@ -234,7 +289,14 @@ public final class Scheduler: Service, Sendable {
         change.deadlineUnix =
             JobMeta.deadline(of: request)
             ?? timeouts.defaultTimeout(topic: request.topic).map { UnixTime.now + $0 }
-        guard await applyCreatingIfNeeded(job.packet, change) else {
+        let applied: Bool
+        do {
+            applied = try await applyCreatingIfNeeded(job.packet, change)
+        } catch {
+            registry.finished(request.jobID)
+            throw error
+        }
+        guard applied else {
             registry.finished(request.jobID)
             return
         }
@@ -253,22 +315,17 @@ public final class Scheduler: Service, Sendable {
             try bus.publish(Subjects.worker(workerID), out.wireBytes)
         } catch {
             registry.finished(request.jobID)
-            await fail(job.packet, reason: "dispatch failed: \(error)", from: [.dispatched])
+            try await fail(job.packet, reason: "dispatch failed: \(error)", from: [.dispatched])
         }
     }
 
     /// Applies a change to a submitted job (creating a record for one sent straight to the
     /// bus). False when the change did not apply: the job was cancelled meanwhile, or this is
     /// a duplicate submission of a job already under way.
-    private func applyCreatingIfNeeded(_ packet: Coretex_Agent_V1_BusPacket, _ change: StateChange) async -> Bool {
-        let request = packet.jobRequest
-        do {
-            let outcome = try await lifecycle.apply(change, to: packet)
-            if outcome.applied { return true }
-            notActing(on: request, outcome)
-        } catch {
-            logger.error("store error", metadata: ["job": "\(request.jobID)", "error": "\(error)"])
-        }
+    private func applyCreatingIfNeeded(_ packet: Coretex_Agent_V1_BusPacket, _ change: StateChange) async throws -> Bool {
+        let outcome = try await lifecycle.apply(change, to: packet)
+        if outcome.applied { return true }
+        notActing(on: packet.jobRequest, outcome)
         return false
     }
 
@@ -277,10 +334,10 @@ public final class Scheduler: Service, Sendable {
         logger.info("not acting on job", metadata: ["job": "\(request.jobID)", "outcome": "\(outcome)"])
     }
 
-    private func deny(_ packet: Coretex_Agent_V1_BusPacket, verdict: SafetyVerdict) async {
+    private func deny(_ packet: Coretex_Agent_V1_BusPacket, verdict: SafetyVerdict) async throws {
         let request = packet.jobRequest
         let fields = [("safety_decision", verdict.decision), ("safety_reason", verdict.reason)]
-        guard await end(packet, .denied(reason: verdict.reason), fields: fields) else { return }
+        guard try await end(packet, .denied(reason: verdict.reason), fields: fields) else { return }
         Counter(label: "coretex_scheduler_safety_denied_total", dimensions: [("topic", request.topic)]).increment()
     }
 
@@ -288,9 +345,9 @@ public final class Scheduler: Service, Sendable {
     /// from `states`: a copy of a job that another scheduler (or this one) already dispatched
     /// — a duplicate, or one the reconciler published again — must not fail the job that is
     /// running.
-    func fail(_ packet: Coretex_Agent_V1_BusPacket, reason: String, from states: [JobState] = [.pending]) async {
+    func fail(_ packet: Coretex_Agent_V1_BusPacket, reason: String, from states: [JobState] = [.pending]) async throws {
         guard !packet.jobRequest.jobID.isEmpty else { return }
-        await end(packet, .placementGaveUp(reason: reason), from: states)
+        try await end(packet, .placementGaveUp(reason: reason), from: states)
     }
 
     /// Ends a job this scheduler received, creating its record if it came straight to the bus.
@@ -298,16 +355,11 @@ public final class Scheduler: Service, Sendable {
     private func end(
         _ packet: Coretex_Agent_V1_BusPacket, _ ending: JobEnding, from states: [JobState]? = nil,
         fields: [(String, String)] = []
-    ) async -> Bool {
+    ) async throws -> Bool {
         let request = packet.jobRequest
-        do {
-            let ended = try await lifecycle.end(request.jobID, ending, from: states, fields: fields, creatingFrom: packet)
-            if !ended.applied { notActing(on: request, ended.outcome) }
-            return ended.applied
-        } catch {
-            logger.error("store error", metadata: ["job": "\(request.jobID)", "error": "\(error)"])
-            return false
-        }
+        let ended = try await lifecycle.end(request.jobID, ending, from: states, fields: fields, creatingFrom: packet)
+        if !ended.applied { notActing(on: request, ended.outcome) }
+        return ended.applied
     }
 
     // MARK: - lost workers
@@ -333,7 +385,11 @@ public final class Scheduler: Service, Sendable {
                 logger.info("job runs again", metadata: ["job": "\(jobID)", "why": "\(why)", "attempt": "\(attempt + 1)"])
                 var again = packet
                 again.attempt = Int32(attempt + 1)
-                await handleSubmit(again)
+                do {
+                    try await handleSubmit(again)
+                } catch {
+                    logger.error("store error placing a job again", metadata: ["job": "\(jobID)", "error": "\(error)"])
+                }
                 return
             }
             let reason = lost.dispatch.packet == nil ? why : "\(why) (run \(attempt) of \(maxAttempts))"
@@ -359,27 +415,24 @@ public final class Scheduler: Service, Sendable {
 
     // MARK: - results
 
-    func handleResult(_ packet: Coretex_Agent_V1_BusPacket) async {
+    /// Throws on a store error, so the delivery comes again.
+    func handleResult(_ packet: Coretex_Agent_V1_BusPacket) async throws {
         guard case .jobResult(let result)? = packet.payload, !result.jobID.isEmpty else { return }
         if packet.senderID == Self.senderID || packet.senderID == Reconciler.senderID { return }  // already recorded
         var fields: [(String, String)] = []
         if !result.resultPtr.isEmpty { fields.append(("result_ptr", result.resultPtr)) }
         if !result.workerID.isEmpty { fields.append(("worker_id", result.workerID)) }
-        do {
-            let ended = try await lifecycle.end(
-                result.jobID, .reported(result.status, message: result.errorMessage),
-                fields: fields)
-            if !ended.applied {
-                // A duplicate, a late result after a terminal state, or one for an unknown job.
-                Counter(
-                    label: "coretex_scheduler_results_ignored_total",
-                    dimensions: [("reason", ended.outcome == .unchanged ? "duplicate" : "not_applicable")]
-                ).increment()
-                logger.debug("result changed nothing", metadata: ["job": "\(result.jobID)", "outcome": "\(ended.outcome)"])
-                return  // no slot was freed
-            }
-        } catch {
-            logger.error("store error on result", metadata: ["job": "\(result.jobID)", "error": "\(error)"])
+        let ended = try await lifecycle.end(
+            result.jobID, .reported(result.status, message: result.errorMessage),
+            fields: fields)
+        if !ended.applied {
+            // A duplicate, a late result after a terminal state, or one for an unknown job.
+            Counter(
+                label: "coretex_scheduler_results_ignored_total",
+                dimensions: [("reason", ended.outcome == .unchanged ? "duplicate" : "not_applicable")]
+            ).increment()
+            logger.debug("result changed nothing", metadata: ["job": "\(result.jobID)", "outcome": "\(ended.outcome)"])
+            return  // no slot was freed
         }
         if waiting.count > 0 { await retryWaiting() }
     }

@@ -19,7 +19,7 @@ public final class DevStack: Sendable {
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         var children: [ManagedProcess] = []
         if !settings.natsURLGiven {
-            children.append(try LocalServers.startNATS(port: natsPort, directory: stateDirectory, persistent: true))
+            children.append(try LocalServers.startNATS(port: natsPort, directory: stateDirectory))
             settings.natsURL = "nats://127.0.0.1:\(natsPort)"
             logger.info("started nats-server", metadata: ["port": "\(natsPort)", "logs": "\(stateDirectory)/nats.log"])
         }

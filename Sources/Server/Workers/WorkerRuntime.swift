@@ -49,16 +49,20 @@ public final class WorkerRuntime: Service, Sendable {
         let logger = self.logger.with(worker: identity.id)
         let bus = connections.bus
         let shared = try bus.packets(spec.topic, queue: spec.queueGroup, logger: logger)
-        let direct = try bus.packets(Subjects.worker(identity.id), logger: logger)
+        // The direct subject durably (docs/durability.md): a dispatch waits in the stream while
+        // this worker reconnects, and is acknowledged once its result is out.
+        let direct = try bus.deliveredPackets(.dispatches(to: identity.id), logger: logger)
         let cancels = try bus.packets(Subjects.cancel, logger: logger)
         let slots = JobSlots(spec.maxParallelJobs)
         logger.info("worker started", metadata: ["pool": "\(spec.pool)", "topic": "\(spec.topic)"])
 
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                for source in [shared, direct] {
-                    group.addTask { await self.take(source, slots: slots, identity: identity, logger: logger) }
+                group.addTask {
+                    let undelivered = shared.map { (packet: $0.packet, delivery: BusDelivery?.none) }
+                    await self.take(undelivered, slots: slots, identity: identity, logger: logger)
                 }
+                group.addTask { await self.take(direct, slots: slots, identity: identity, logger: logger) }
                 group.addTask {
                     for await (_, packet) in cancels { self.cancel(packet.jobRequest, logger: logger) }
                 }
@@ -83,13 +87,23 @@ public final class WorkerRuntime: Service, Sendable {
     /// A dispatch addressed to another lease of this id was meant for a process that is gone
     /// (one that ran under this id before a restart): the scheduler runs that job again
     /// elsewhere, so it is dropped here (docs/architecture.md, "Workers and leases").
-    private func take(_ source: PacketStream, slots: JobSlots, identity: WorkerIdentity, logger: Logger) async {
+    private func take(
+        _ source: some AsyncSequence<(packet: Coretex_Agent_V1_BusPacket, delivery: BusDelivery?), Never>,
+        slots: JobSlots, identity: WorkerIdentity, logger: Logger
+    ) async {
         let workerID = identity.id
-        for await (_, packet) in source where packet.jobRequest.jobID != "" {
-            if !packet.lease.isEmpty && packet.lease != identity.token {
-                logger.info("dropped a dispatch meant for an earlier process", metadata: ["job": "\(packet.jobRequest.jobID)"])
+        for await (packet, delivery) in source {
+            guard packet.jobRequest.jobID != "" else {
+                delivery?.term()
                 continue
             }
+            if !packet.lease.isEmpty && packet.lease != identity.token {
+                logger.info("dropped a dispatch meant for an earlier process", metadata: ["job": "\(packet.jobRequest.jobID)"])
+                delivery?.term()
+                continue
+            }
+            // Held until the result is out: the server hears every few seconds that it is in hand.
+            delivery?.keepAlive(every: DurableConsumer.dispatches(to: workerID).ackWait / 3)
             await slots.acquire()
             let id = packet.jobRequest.jobID
             let start = starts.add(1, ordering: .relaxed).newValue
@@ -97,6 +111,7 @@ public final class WorkerRuntime: Service, Sendable {
                 // Created under the lock, so the task's own removal waits until it is listed.
                 let task = Task {
                     await self.run(packet, workerID: workerID, logger: logger)
+                    delivery?.ack()
                     self.inFlight.withLock { if $0[id]?.start == start { $0[id] = nil } }
                     slots.release()
                 }
