@@ -120,6 +120,36 @@ import Testing
         #expect(try await h.store.deadLetter(id) == nil)
     }
 
+    /// What a durable delivery is told after its handling: acknowledged when handled, given
+    /// back (to come again) after a store error, and on its last delivery the job ends FAILED
+    /// with the reason and the message is never delivered again.
+    @Test func aDeliveryIsSettledByWhatItsHandlingDid() async throws {
+        let h = try Harness()
+        defer { h.stop() }
+        let request = JobLifecycle.request(topic: "job.echo", tenant: "t")
+        let id = request.jobID
+        // Recorded, not published: only the test handles it.
+        try await h.store.create(id, meta: JobMeta.fields(of: request), traceID: id, deadlineUnix: nil, context: "{}")
+        let packet = Coretex_Agent_V1_BusPacket.request(request, traceID: id, senderID: "test")
+        let told = Mutex<[String]>([])
+        func delivery(_ number: Int) -> BusDelivery {
+            BusDelivery(number: number) { what in told.withLock { $0.append("\(number):\(what)") } }
+        }
+        struct StoreAway: Error {}
+        await h.scheduler.settle(delivery(1), of: packet, .submissions, failure: nil)
+        await h.scheduler.settle(delivery(1), of: packet, .submissions, failure: StoreAway())
+        await h.scheduler.settle(delivery(4), of: packet, .submissions, failure: StoreAway())
+        #expect(told.withLock { $0 } == ["1:ack", "1:nak", "4:nak"])
+        #expect(try await h.store.state(id) == .pending, "deliveries are left")
+        await h.scheduler.settle(delivery(5), of: packet, .submissions, failure: StoreAway())
+        #expect(told.withLock { $0.last } == "5:term")
+        #expect(try await h.store.state(id) == .failed)
+        #expect(try await h.store.deadLetter(id)?.reason?.hasPrefix("not handled after 5 deliveries: ") == true)
+        #expect(DurableConsumer.submissions.backoff(afterDelivery: 1) == .seconds(1))
+        #expect(DurableConsumer.submissions.backoff(afterDelivery: 4) == .seconds(10))
+        #expect(DurableConsumer.submissions.backoff(afterDelivery: 9) == .seconds(10))
+    }
+
     /// With no worker for the pool and no wait left, the job fails with the reason and a dead letter.
     @Test func aJobNoWorkerCanTakeFailsIntoTheDeadLetterQueue() async throws {
         let h = try Harness(placementWait: 0)

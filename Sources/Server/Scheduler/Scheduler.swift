@@ -157,7 +157,7 @@ public final class Scheduler: Service, Sendable {
         }
     }
 
-    private func settle(
+    func settle(
         _ delivery: BusDelivery, of packet: Coretex_Agent_V1_BusPacket, _ consumer: DurableConsumer, failure: (any Error)?
     ) async {
         guard let failure else { return delivery.ack() }
