@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: run deps build test bench proto docs format format-lint clean
+.PHONY: run deps build test chaos bench proto docs format format-lint clean
 
 ## Install what is missing, build, start the local stack (nats-server + redis-server + every role)
 ## and open the operator console on it; quitting the console stops the stack.
@@ -23,6 +23,12 @@ test: deps format-lint
 	scripts/check-imports.py
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
+
+## The chaos suite at length: CHAOS_ROUNDS rounds (default 5) of kills and restarts in a random
+## order with random pauses, under steady load (`make test` runs one round in a fixed order).
+chaos: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	CHAOS_ROUNDS=$${CHAOS_ROUNDS:-5} CHAOS_RANDOM=1 $(SWIFT) test --skip-build --no-parallel --filter ChaosTests $(BUILD_FLAGS)
 
 ## Rewrite the Swift sources in the house style (.swift-format); generated code is left alone.
 format:

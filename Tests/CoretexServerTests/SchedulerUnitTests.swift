@@ -41,12 +41,12 @@ import Testing
         let running: Task<Void, Error>
         let worker: BusSubscription
 
-        init(denied: Set<String> = [], placementWait: Int = 30) throws {
+        init(denied: Set<String> = [], safety: (any SafetyChecking)? = nil, placementWait: Int = 30) throws {
             var timeouts = TimeoutConfig()
             timeouts.placementWaitSeconds = placementWait
             scheduler = Scheduler(
                 bus: bus, store: store, pools: PoolRouting(topics: ["job.echo": "echo", "job.chat.simple": "chat"]),
-                timeouts: timeouts, safety: DenyTopics(denied: denied), logger: logger, safetyWait: .zero)
+                timeouts: timeouts, safety: safety ?? DenyTopics(denied: denied), logger: logger, safetyWait: .zero)
             worker = try bus.observePackets(Subjects.worker("w1"), logger: logger) { [received] packet in
                 received.jobs.withLock { $0.append(packet.jobRequest) }
             }
@@ -118,6 +118,45 @@ import Testing
         h.bus.publish(Subjects.result, .result(result, traceID: id, senderID: "w1"), logger: h.logger)
         #expect(try await eventually { try await h.store.state(id) == .succeeded })
         #expect(try await h.store.deadLetter(id) == nil)
+    }
+
+    /// A kernel that cannot be asked the first `failures` times.
+    final class FlakyKernel: SafetyChecking {
+        let left: Mutex<Int>
+        init(failures: Int) { left = Mutex(failures) }
+        func check(_ request: Coretex_Agent_V1_PolicyCheckRequest) async throws(SafetyUnavailable)
+            -> Coretex_Agent_V1_PolicyCheckResponse
+        {
+            let fail = left.withLock { n in
+                defer { n -= 1 }
+                return n > 0
+            }
+            if fail { throw SafetyUnavailable("safety kernel error: unavailable") }
+            var response = Coretex_Agent_V1_PolicyCheckResponse()
+            response.decision = .allow
+            return response
+        }
+    }
+
+    /// No verdict is no denial: the job waits while the kernel cannot be asked, and runs once
+    /// it answers; past the placement wait it fails (retryable from the dead-letter queue).
+    @Test func aJobWaitsWhileTheSafetyKernelCannotBeAsked() async throws {
+        let h = try Harness(safety: FlakyKernel(failures: 2))
+        defer { h.stop() }
+        await h.heartbeat()
+        let id = try await h.submit("job.echo")
+        #expect(try await eventually { try await h.store.state(id) == .dispatched })
+        #expect(try await h.store.meta(id)["safety_decision"] == "ALLOW")
+        #expect(h.store.appliedChanges.map(\.1) == [.pending, .dispatched], "never denied")
+
+        let gaveUp = try Harness(safety: FlakyKernel(failures: .max), placementWait: 0)
+        defer { gaveUp.stop() }
+        await gaveUp.heartbeat()
+        let late = try await gaveUp.submit("job.echo")
+        #expect(try await eventually { try await gaveUp.store.state(late) == .failed })
+        #expect(
+            try await gaveUp.store.deadLetter(late)?.reason
+                == "safety kernel error: unavailable (waited 0 s for the safety kernel)")
     }
 
     /// What a durable delivery is told after its handling: acknowledged when handled, given

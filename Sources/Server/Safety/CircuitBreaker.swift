@@ -3,7 +3,8 @@ import Synchronization
 
 /// Protects the scheduler from a safety kernel that is down: after `threshold` consecutive
 /// failures every check is denied without a call for `openFor`; then `probes` calls may try,
-/// and `closeAfter` successes close it again. Denying while open is the fail-closed choice.
+/// and `closeAfter` successes close it again. While it is open no job is judged: the
+/// scheduler holds them (fail closed) and asks again.
 final class CircuitBreaker: Sendable {
     enum Decision: Equatable {
         case call
@@ -23,7 +24,7 @@ final class CircuitBreaker: Sendable {
     let probes: Int
     let closeAfter: Int
 
-    init(threshold: Int = 3, openFor: TimeInterval = 30, probes: Int = 3, closeAfter: Int = 2) {
+    init(threshold: Int = 3, openFor: TimeInterval = 5, probes: Int = 3, closeAfter: Int = 2) {
         self.threshold = threshold
         self.openFor = openFor
         self.probes = probes

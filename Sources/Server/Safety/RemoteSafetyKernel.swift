@@ -7,7 +7,9 @@ import Logging
 import ServiceLifecycle
 
 /// The scheduler's client of a safety kernel in another process: 2 s per call, a circuit
-/// breaker, and fail-closed answers whose reason says what went wrong (the job detail shows it).
+/// breaker, and a `SafetyUnavailable` that says what went wrong when no answer can be had
+/// (the scheduler holds the job meanwhile: fail closed, without denying what the kernel
+/// never judged). The connection is tried again within 2 s of a kernel coming back.
 public final class RemoteSafetyKernel: SafetyChecking, Service {
     let client: GRPCClient<HTTP2ClientTransport.Posix>
     let kernel: Coretex_Agent_V1_SafetyKernel.Client<HTTP2ClientTransport.Posix>
@@ -15,8 +17,11 @@ public final class RemoteSafetyKernel: SafetyChecking, Service {
     let logger: Logger
 
     public init(address: HostPort, logger: Logger) throws {
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        // gRPC's default backoff grows to two minutes: a restarted kernel would go unasked that long.
+        config.backoff = .init(initial: .milliseconds(250), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
         let transport = try HTTP2ClientTransport.Posix(
-            target: .ipv4(address: address.host, port: address.port), transportSecurity: .plaintext)
+            target: .ipv4(address: address.host, port: address.port), transportSecurity: .plaintext, config: config)
         self.client = GRPCClient(transport: transport)
         self.kernel = Coretex_Agent_V1_SafetyKernel.Client(wrapping: client)
         self.logger = logger
@@ -31,8 +36,10 @@ public final class RemoteSafetyKernel: SafetyChecking, Service {
         }
     }
 
-    public func check(_ request: Coretex_Agent_V1_PolicyCheckRequest) async -> Coretex_Agent_V1_PolicyCheckResponse {
-        if case .reject(let reason) = breaker.admit() { return Self.deny(reason) }
+    public func check(_ request: Coretex_Agent_V1_PolicyCheckRequest) async throws(SafetyUnavailable)
+        -> Coretex_Agent_V1_PolicyCheckResponse
+    {
+        if case .reject(let reason) = breaker.admit() { throw SafetyUnavailable(reason) }
         do {
             var options = CallOptions.defaults
             options.timeout = .seconds(2)
@@ -42,7 +49,7 @@ public final class RemoteSafetyKernel: SafetyChecking, Service {
         } catch {
             breaker.failed()
             logger.warning("safety kernel call failed", metadata: ["error": "\(error)"])
-            return Self.deny("safety kernel error: \(error)")
+            throw SafetyUnavailable("safety kernel error: \(error)")
         }
     }
 
@@ -59,12 +66,5 @@ public final class RemoteSafetyKernel: SafetyChecking, Service {
             try? await Task.sleep(for: .milliseconds(250))
         }
         return false
-    }
-
-    static func deny(_ reason: String) -> Coretex_Agent_V1_PolicyCheckResponse {
-        var response = Coretex_Agent_V1_PolicyCheckResponse()
-        response.decision = .deny
-        response.reason = reason
-        return response
     }
 }

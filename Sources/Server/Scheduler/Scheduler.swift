@@ -103,7 +103,7 @@ public final class Scheduler: Service, Sendable {
                 group.addTask {
                     // Jobs queue in the subscription meanwhile; after the wait, checks fail closed.
                     if await !self.safety.waitUntilReady(timeout: self.safetyWait) {
-                        self.logger.warning("safety kernel not reachable: jobs will be denied until it answers")
+                        self.logger.warning("safety kernel not reachable: jobs wait until it answers")
                     }
                     await self.consume(submits, .submissions) { try await self.handleSubmit($0) }
                 }
@@ -209,7 +209,7 @@ public final class Scheduler: Service, Sendable {
             return
         }
         let verdict = await safetyVerdict(for: request)
-        guard verdict.allowed else {
+        guard verdict.allowed || verdict.unavailable else {
             try await deny(packet, verdict: verdict)
             return
         }
@@ -227,14 +227,36 @@ public final class Scheduler: Service, Sendable {
         check.labels = request.labels
         check.memoryID = request.memoryID
         if let config = request.env["CORETEX_EFFECTIVE_CONFIG"] { check.effectiveConfig = Data(config.utf8) }
-        return SafetyVerdict(await safety.check(check))
+        do {
+            return SafetyVerdict(try await safety.check(check))
+        } catch {
+            return .unavailable(error)
+        }
     }
 
     /// Places the job or, when no worker can take it now, parks it in the waiting room.
     /// Returns false when the job should stay waiting.
     @discardableResult
     func place(_ job: WaitingRoom.Job, mayWait: Bool) async throws -> Bool {
+        var job = job
         let request = job.request
+        if job.verdict.unavailable {
+            // No verdict yet (the kernel could not be asked): ask again, and wait while it cannot
+            // be; a job is never run without one, nor denied for the kernel's absence.
+            job.verdict = await safetyVerdict(for: request)
+            if job.verdict.unavailable {
+                if waiting.isExpired(job) {
+                    try await fail(job.packet, reason: "\(job.verdict.reason) (waited \(Int(waiting.maxWait)) s for the safety kernel)")
+                    return true
+                }
+                if mayWait && !waiting.add(job) { try await fail(job.packet, reason: "\(job.verdict.reason) (waiting room full)") }
+                return false
+            }
+            guard job.verdict.allowed else {
+                try await deny(job.packet, verdict: job.verdict)
+                return true
+            }
+        }
         guard
             let choice = registry.reserve(
                 request.jobID, packet: job.packet,
