@@ -142,13 +142,14 @@ import Testing
                 #expect(ttl > 0, "\(key) never expires")
             }
             #expect(try await redis.command("ZCARD", "job:deadline") == .integer(0))  // terminal jobs leave it
-            #expect(try await store.submissions(["a", "b"]).isEmpty, "kept packets go when their jobs leave PENDING")
+            #expect(try await store.submissions(["a", "b"]).isEmpty, "kept packets go when their jobs end")
         }
     }
 
-    /// The packet a job was submitted in is kept while it is PENDING (the reconciler may
-    /// publish it again), expires on its own, and a duplicate id does not replace it.
-    @Test func submittedPacketsAreKeptWhilePending() async throws {
+    /// The packet a job was submitted in is kept until the job ends (the reconciler may
+    /// publish it again; a lost worker's job runs again from it), expires on its own, and a
+    /// duplicate id does not replace it.
+    @Test func submittedPacketsAreKeptUntilTheJobEnds() async throws {
         try await withStore { store, redis throws in
             #expect(try await store.create("p", meta: [], traceID: nil, deadlineUnix: nil, context: nil, submission: [1, 2]).applied)
             #expect(
@@ -157,8 +158,24 @@ import Testing
             #expect(try await store.submissions(["p", "q"]) == ["p": [1, 2]])
             let ttl = try await redis.command("TTL", JobKeys.submission("p")).int ?? -1
             #expect(ttl > 0 && ttl <= JobStore.submissionTTL)
-            try await store.apply("p", StateChange(to: .cancelled, from: [.pending]))
+            try await store.apply("p", StateChange(path: [.scheduled, .dispatched], from: [.pending]))
+            #expect(try await store.submissions(["p"]) == ["p": [1, 2]], "kept while under way")
+            try await store.apply("p", StateChange(to: .cancelled))
             #expect(try await store.submissions(["p"]).isEmpty)
+        }
+    }
+
+    /// A change made on what the job looked like applies only if it still looks so: the
+    /// scheduler puts a lost worker's job back only while the job is still on that lease.
+    @Test func aChangeWithExpectedFieldsAppliesOnlyWhileTheyHold() async throws {
+        try await withStore { store, _ throws in
+            try await store.create("e", meta: [("topic", "job.echo")], traceID: nil, deadlineUnix: nil, context: nil)
+            try await store.apply("e", StateChange(path: [.scheduled, .dispatched]).with("worker_lease", "first"))
+            let back = StateChange(to: .pending, from: [.dispatched, .running])
+            #expect(try await store.apply("e", back.expecting("worker_lease", "other")) == .rejected(current: .dispatched))
+            #expect(try await store.apply("e", back.expecting("missing_field", "x")) == .rejected(current: .dispatched))
+            #expect(try await store.meta("e")["?worker_lease"] == nil, "a precondition is not written")
+            #expect(try await store.apply("e", back.expecting("worker_lease", "first")) == .applied(from: .dispatched))
         }
     }
 

@@ -33,6 +33,66 @@ import Testing
         try await loseAWorker(maxAttempts: 2, restart: true)
     }
 
+    /// A scheduler that starts after a crash of the stack takes on what was dispatched before
+    /// it (from the store): a job whose worker came back under a new lease runs again, one
+    /// whose worker still holds its lease is left to finish.
+    @Test func aSchedulerThatStartsTakesOnEarlierDispatches() async throws {
+        let roles = try await InProcessRoles()
+        defer { roles.close() }
+        let c = roles.connections, logger = roles.logger
+        func dispatchedEarlier(_ id: String, lease: String) async throws {
+            let request = JobLifecycle.request(id: id, topic: "job.echo", tenant: "t")
+            let packet = Coretex_Agent_V1_BusPacket.request(request, traceID: id, senderID: "test")
+            try await c.store.create(
+                id, meta: JobMeta.fields(of: request), traceID: id, deadlineUnix: nil, context: "{}",
+                submission: packet.wireBytes)
+            let change = StateChange(path: [.scheduled, .dispatched]).with("worker_id", "worker-back")
+                .with("worker_lease", lease)
+            #expect(try await c.store.apply(id, change).applied)
+        }
+        try await dispatchedEarlier("held-by-the-old-process", lease: "before-the-crash")
+        try await dispatchedEarlier("held-by-the-live-process", lease: "after-the-crash")
+        let runs = Mutex<[String]>([])
+        let direct = try c.bus.observe(Subjects.worker("worker-back")) { bytes in
+            if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)) {
+                runs.withLock { $0.append(packet.jobRequest.jobID) }
+            }
+        }
+        defer { direct.unsubscribe() }
+        let beating = Task {
+            var hb = Coretex_Agent_V1_Heartbeat()
+            hb.workerID = "worker-back"
+            hb.pool = "echo"
+            hb.maxParallelJobs = 4
+            hb.lease = "after-the-crash"
+            var packet = Coretex_Agent_V1_BusPacket(traceID: "hb", senderID: "worker-back")
+            packet.heartbeat = hb
+            while !Task.isCancelled {
+                try? c.bus.publish(Subjects.heartbeat, packet.wireBytes)
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        defer { beating.cancel() }
+        let scheduler = Scheduler(
+            connections: c, pools: roles.pools, timeouts: TimeoutConfig(), safety: SafetyKernel(policy: nil),
+            logger: logger, workerTTL: 1)
+        let services = ServiceGroup(services: [scheduler], logger: logger)
+        let running = Task { try await services.run() }
+        var failure: (any Error)?
+        do {
+            #expect(
+                await eventually { runs.withLock { $0 } == ["held-by-the-old-process"] },
+                "the job the old process held is dispatched again")
+            #expect(try await c.store.meta("held-by-the-old-process")["worker_lease"] == "after-the-crash")
+            #expect(try await c.store.meta("held-by-the-old-process")["attempt"] == "2")
+            #expect(try await c.store.state("held-by-the-live-process") == .dispatched)
+            #expect(scheduler.registry.isOutstanding("held-by-the-live-process"), "taken on, to be watched")
+        } catch { failure = error }
+        await services.triggerGracefulShutdown()
+        try await running.value
+        if let failure { throw failure }
+    }
+
     func loseAWorker(maxAttempts: Int, restart: Bool = false) async throws {
         let roles = try await InProcessRoles()
         defer { roles.close() }

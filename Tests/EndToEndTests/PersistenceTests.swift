@@ -42,4 +42,18 @@ import Testing
                     == "succeeded"
             })
     }
+
+    /// `kill -9` of the dev stack while a job runs: after the same command again, the job
+    /// runs again and succeeds (the new scheduler takes on the dispatches its predecessor
+    /// recorded, once every live worker has had `WORKER_TTL_MS` to be heard).
+    @Test func aJobInFlightWhenTheDevStackIsKilledCompletesAfterItStartsAgain() async throws {
+        let stack = try await Stack(environment: ["ECHO_DELAY_MS": "2000", "WORKER_TTL_MS": "3000"]).ready()
+        let (id, _) = try await stack.submit(#"{"topic":"job.echo","prompt":"in flight"}"#)
+        #expect(await eventually { (try? await stack.json("/api/v1/jobs/\(id)"))?["state"] as? String == "RUNNING" })
+        try await stack.crashAndStartServer()
+        let job = try await stack.waitFor(id, state: "SUCCEEDED")
+        #expect("\(job["result"] ?? "")".contains("in flight"), "the echo of the run after the crash: \(job)")
+        let history = (job["events"] as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
+        #expect(history.filter { $0 == "RUNNING" }.count == 2, "ran again after the crash: \(history)")
+    }
 }

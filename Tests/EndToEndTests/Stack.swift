@@ -87,6 +87,17 @@ final class Stack: @unchecked Sendable {
         server?.stop(grace: 10)
     }
 
+    /// `kill -9` of `coretex-server dev`, then the same command again on the same state
+    /// directory: the nats-server and redis-server the killed process started are left
+    /// running, as after any crash of their parent, and the new run stops them first.
+    func crashAndStartServer() async throws {
+        server?.signal(SIGKILL)
+        _ = server?.waitForExit(timeout: 10)
+        try startServer()
+        // The killed worker's id stays claimed until its claim expires: the new one takes the next.
+        _ = try await ready(worker: "worker-echo-")
+    }
+
     /// Stops `coretex-server` (not the test's own NATS/Redis) and starts it again on the
     /// same ports, as an operator restarting the gateway would.
     func restartServer() async throws {
@@ -96,10 +107,10 @@ final class Stack: @unchecked Sendable {
     }
 
     /// Waits until the gateway answers and a worker has announced itself.
-    func ready() async throws -> Self {
+    func ready(worker: String = "worker-echo-1") async throws -> Self {
         let up = await eventually(timeout: .seconds(30)) {
             guard let (status, body) = try? await self.get("/api/v1/workers") else { return false }
-            return status == 200 && body.contains("worker-echo-1")
+            return status == 200 && body.contains(worker)
         }
         guard up else { throw StackError("stack did not come up; log:\n\(log)") }
         return self

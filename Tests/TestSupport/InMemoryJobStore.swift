@@ -69,9 +69,10 @@ public final class InMemoryJobStore: JobRecords {
         let final = change.target
         if current == final { return (.unchanged, nil) }
         guard change.from.contains(current) else { return (.rejected(current: current), nil) }
+        for (field, value) in change.expected where s.meta[id]?[field] != value { return (.rejected(current: current), nil) }
         let seconds = Int(now.timeIntervalSince1970)
         var meta = s.meta[id] ?? [:]
-        if current == .pending { s.submissions[id] = nil }
+        if final.isTerminal { s.submissions[id] = nil }
         meta["state"] = final.rawValue
         meta["updated_at"] = String(seconds)
         if current == nil { meta["created_at"] = String(seconds) }

@@ -19,7 +19,7 @@ public protocol JobRecords: Sendable {
         _ id: String, meta: [(String, String)], traceID: String?, deadlineUnix: Int?,
         context: String?, submission: [UInt8]?, now: Date
     ) async throws -> TransitionOutcome
-    /// The packets these jobs were submitted in, where still kept (only while PENDING).
+    /// The packets these jobs were submitted in, where still kept (until the job ends).
     func submissions(_ ids: [String]) async throws -> [String: [UInt8]]
 
     func context(_ id: String) async throws -> String?

@@ -74,6 +74,7 @@ public struct JobStore: JobRecords {
             change.traceID ?? "",
             String(change.deadlineUnix ?? 0),
         ]
+        for (field, value) in change.expected { args += ["?" + field, value] }
         for (field, value) in change.fields { args += [field, value] }
         let (script, after) = try await redis.eval(
             TransitionScript.script, keys: keys, args: args, after: prelude,
@@ -112,10 +113,10 @@ public struct JobStore: JobRecords {
         return try await applyReturningTopic(id, change, now: now, after: prelude).outcome
     }
 
-    /// How long a submitted packet is kept at most (it goes as soon as the job leaves
-    /// PENDING): longer than a job stays PENDING before the reconciler times it out with the
-    /// shipped timeouts (placement wait + dispatch timeout, 150 s).
-    public static let submissionTTL = 600
+    /// How long a submitted packet is kept at most (it goes as soon as the job ends): a day,
+    /// longer than any job runs with the shipped timeouts. It is what a job is published
+    /// again from, and what a job whose worker was lost runs again from.
+    public static let submissionTTL = 86_400
 
     /// The packets these jobs were submitted in, where still kept, by job id.
     public func submissions(_ ids: [String]) async throws -> [String: [UInt8]] {

@@ -20,6 +20,9 @@ public struct StateChange: Sendable {
     public var deadLetter: DLQEntry?
     /// Result blob written to `res:<id>` when it has none (a failure nobody wrote a result for).
     public var fallbackResult: String?
+    /// Meta fields that must hold these values for the change to apply (else it is rejected):
+    /// a change decided on what the job looked like, made only if it still looks so.
+    public var expected: [(String, String)] = []
 
     public init(to state: JobState, from: [JobState?]? = nil) {
         self.path = [state]
@@ -36,6 +39,13 @@ public struct StateChange: Sendable {
     }
 
     public var target: JobState { path[path.count - 1] }
+
+    /// Applies only while meta `field` is `value`.
+    public func expecting(_ field: String, _ value: String) -> StateChange {
+        var copy = self
+        copy.expected.append((field, value))
+        return copy
+    }
 
     public func with(_ field: String, _ value: String) -> StateChange {
         var copy = self

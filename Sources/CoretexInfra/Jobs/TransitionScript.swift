@@ -5,13 +5,14 @@
 ///
 /// KEYS: 1 meta, 2 legacy state, 3 recent, 4 events, 5 deadline, 6 legacy result_ptr,
 ///       7 dlq entry, 8 dlq index, 9 result blob, 10 trace, 11 submitted packet (deleted
-///       when the job leaves PENDING: only a PENDING job is ever published again)
+///       when the job ends: a job runs again, or is published again, from it)
 /// ARGV: 1 id, 2 targets (comma-separated path, e.g. `SCHEDULED,DISPATCHED`),
 ///       3 allowed current states for the first target (comma-separated, `~` = no state),
 ///       4 now (µs), 5 meta TTL, 6 and 7 the first rank trimmed from `job:recent` and from a
 ///       terminal index (`-(limit + 1)`), 8 final is terminal (0/1),
 ///       9 dead-letter JSON or "", 10 dlq limit, 11 fallback result JSON or "", 12 data TTL,
-///       13 trace id or "", 14 deadline unix or "0", 15… field/value pairs for the meta hash
+///       13 trace id or "", 14 deadline unix or "0", 15… field/value pairs for the meta hash;
+///       a field named `?name` is a precondition instead: meta `name` must equal the value
 /// Returns {outcome, state before the call[, topic]} with outcome applied|unchanged|rejected.
 ///
 /// Every `redis.call` costs Redis a command lookup, an argv and a timing sample (about 2 µs
@@ -39,6 +40,11 @@ enum TransitionScript {
           if s == curName then allowed = true break end
         end
         if not allowed then return {'rejected', cur} end
+        for i = 15, #ARGV, 2 do
+          if string.sub(ARGV[i], 1, 1) == '?' then
+            if redis.call('HGET', KEYS[1], string.sub(ARGV[i], 2)) ~= ARGV[i + 1] then return {'rejected', cur} end
+          end
+        end
 
         -- Times travel as text: seconds are the microseconds without their last six digits.
         local nowUs = ARGV[4]
@@ -56,14 +62,15 @@ enum TransitionScript {
           score = string.format('%d', tonumber(top) + 1)
         end
 
-        if cur == 'PENDING' then redis.call('DEL', KEYS[11]) end
 
         local fields = {'state', final, 'updated_at', now}
         if created then fields[#fields + 1] = 'created_at'; fields[#fields + 1] = now end
         for i = 15, #ARGV, 2 do
+          if string.sub(ARGV[i], 1, 1) ~= '?' then
           fields[#fields + 1] = ARGV[i]; fields[#fields + 1] = ARGV[i + 1]
           if ARGV[i] == 'result_ptr' then redis.call('SET', KEYS[6], ARGV[i + 1], 'EX', ttl) end
           if ARGV[i] == 'topic' then topic = ARGV[i + 1] end
+          end
         end
         if ARGV[13] ~= '' then
           fields[#fields + 1] = 'trace_id'; fields[#fields + 1] = ARGV[13]
@@ -93,6 +100,7 @@ enum TransitionScript {
         redis.call('EXPIRE', KEYS[1], ttl)
 
         if terminal then
+          redis.call('DEL', KEYS[11])
           redis.call('ZREM', KEYS[5], id)
           if seen[3] then redis.call('HDEL', KEYS[1], 'deadline_unix') end
           redis.call('ZREMRANGEBYRANK', finalIndex, '0', ARGV[7])

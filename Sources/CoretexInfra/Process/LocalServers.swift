@@ -27,10 +27,27 @@ public enum LocalServers {
             name: "redis-server", executable: "redis-server",
             arguments: [
                 "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory, "--daemonize", "no",
-                "--logfile", "\(directory)/redis.log",
+                "--logfile", "\(directory)/redis.log", "--pidfile", "\(directory)/redis.pid",
             ] + durability)
         try waitForPort(port, name: "redis-server", process: process)
         return process
+    }
+
+    /// Stops a server a crashed earlier run left behind (its parent was killed with `kill -9`,
+    /// so nobody stopped it): the process named in `directory/<name>.pid`, if it still runs
+    /// `executable`. SIGTERM first, so it writes its files out; SIGKILL after 5 s.
+    public static func stopLeftover(_ executable: String, pidFile name: String, in directory: String) {
+        let path = "\(directory)/\(name)"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
+            let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
+            command.trimmingCharacters(in: .whitespacesAndNewlines) == executable
+        else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while kill(pid, 0) == 0, Date() < deadline { usleep(20_000) }
+        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: path)
     }
 
     /// Polls until something accepts TCP connections on 127.0.0.1:`port`.

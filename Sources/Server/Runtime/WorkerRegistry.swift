@@ -55,8 +55,6 @@ package final class WorkerRegistry: Sendable {
         var outstanding: [String: Dispatch] = [:]
         /// The same, counted per worker (placement reads it for every job).
         var pending: [String: Int] = [:]
-        /// Dispatches to a lease that has since been replaced, until the next sweep reports them.
-        var replaced: [Lost] = []
         /// When heartbeats last could not arrive (the bus down, this process stalled):
         /// silence since then proves nothing.
         var deaf = Date.distantPast
@@ -104,16 +102,7 @@ package final class WorkerRegistry: Sendable {
         let id = heartbeat.workerID
         guard !id.isEmpty else { return }
         let ttl = Self.timeToLive(intervalMs: heartbeat.heartbeatIntervalMs, fallback: self.ttl)
-        state.withLock { s in
-            let lease = heartbeat.lease
-            if !lease.isEmpty, let old = s.workers[id]?.heartbeat.lease, !old.isEmpty, old != lease {
-                let gone = s.outstanding.filter { $0.value.worker == id && $0.value.lease == old }
-                for jobID in gone.keys.sorted() {
-                    if let dispatch = s.forget(jobID) { s.replaced.append(Lost(jobID: jobID, dispatch: dispatch, restarted: true)) }
-                }
-            }
-            s.workers[id] = Entry(heartbeat: heartbeat, seen: now, ttl: ttl)
-        }
+        state.withLock { s in s.workers[id] = Entry(heartbeat: heartbeat, seen: now, ttl: ttl) }
     }
 
     /// Live entries, sorted by worker id.
@@ -154,6 +143,19 @@ package final class WorkerRegistry: Sendable {
         state.withLock { $0.dispatched(lost.jobID, lost.dispatch) }
     }
 
+    /// Takes on a dispatch this process did not make (one recorded in the store by a
+    /// scheduler that has since restarted), unless it has the job under way already; from
+    /// then on its worker's loss is found like any other. Returns whether it was taken on.
+    @discardableResult
+    package func adopt(_ jobID: String, _ dispatch: Dispatch) -> Bool {
+        state.withLock { s in
+            guard s.outstanding[jobID] == nil else { return false }
+            s.outstanding[jobID] = dispatch
+            s.pending[dispatch.worker, default: 0] += 1
+            return true
+        }
+    }
+
     /// How long `worker` may stay silent before it counts as lost.
     package func ttl(of worker: String) -> TimeInterval {
         state.withLock { $0.workers[worker]?.ttl } ?? ttl
@@ -176,7 +178,8 @@ package final class WorkerRegistry: Sendable {
     }
 
     /// Drops dead workers and returns the dispatches still outstanding on them, and those
-    /// sent to a lease that has been replaced since the last sweep: jobs nobody will answer.
+    /// sent to a lease its worker no longer holds (a heartbeat under the same id with another
+    /// lease: the process was started again): jobs nobody will answer.
     /// Silence proves nothing while heartbeats could not arrive — the bus down, or this
     /// process stalled (a sweep more than `stall` after the previous one; a wall-clock jump
     /// looks the same) — nor for a time to live after: then no silent worker is dropped
@@ -184,8 +187,14 @@ package final class WorkerRegistry: Sendable {
     @discardableResult
     package func sweep(at now: Date = Date(), busConnected: Bool = true) -> [Lost] {
         state.withLock { s in
-            var lost = s.replaced
-            s.replaced = []
+            var lost: [Lost] = []
+            let replaced = s.outstanding.filter { _, d in
+                guard !d.lease.isEmpty, let now = s.workers[d.worker]?.heartbeat.lease, !now.isEmpty else { return false }
+                return now != d.lease
+            }
+            for jobID in replaced.keys.sorted() {
+                if let dispatch = s.forget(jobID) { lost.append(Lost(jobID: jobID, dispatch: dispatch, restarted: true)) }
+            }
             if !busConnected || s.lastSweep.map({ now.timeIntervalSince($0) > Self.stall }) == true { s.deaf = now }
             s.lastSweep = now
             let quiet = now.timeIntervalSince(s.deaf)

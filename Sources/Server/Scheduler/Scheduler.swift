@@ -111,6 +111,11 @@ public final class Scheduler: Service, Sendable {
                 group.addTask { for await _ in nudges { await self.retryWaiting() } }
                 group.addTask { for await (_, packet) in cancels { await self.handleCancel(packet) } }
                 group.addTask { await self.tick() }
+                group.addTask {
+                    // Once every live worker has been heard from: take on what was dispatched
+                    // before this scheduler started, so those jobs run again if their worker is gone.
+                    if await pause(.seconds(self.registry.ttl)) { await self.adoptDispatches() }
+                }
             }
         } onGracefulShutdown: {
             submits.subscription.unsubscribe()
@@ -308,6 +313,8 @@ public final class Scheduler: Service, Sendable {
             .with("safety_decision", job.verdict.decision)
             .with("safety_reason", job.verdict.reason)
             .with("worker_id", workerID)
+            // Recorded so a scheduler that restarts can take the dispatch on (`adoptDispatches`).
+            .with("worker_lease", registry.dispatch(of: request.jobID)?.lease ?? "")
         change.deadlineUnix =
             JobMeta.deadline(of: request)
             ?? timeouts.defaultTimeout(topic: request.topic).map { UnixTime.now + $0 }
@@ -401,7 +408,7 @@ public final class Scheduler: Service, Sendable {
         let attempt = max(1, Int(lost.dispatch.packet?.attempt ?? 1))
         do {
             if let packet = lost.dispatch.packet, attempt < maxAttempts {
-                let outcome = try await lifecycle.requeue(jobID, reason: why, attempt: attempt + 1)
+                let outcome = try await lifecycle.requeue(jobID, reason: why, attempt: attempt + 1, lease: lost.dispatch.lease)
                 guard outcome.applied else { return }  // answered, cancelled or timed out meanwhile
                 Counter(label: "coretex_scheduler_jobs_requeued_total", dimensions: [("topic", packet.jobRequest.topic)]).increment()
                 logger.info("job runs again", metadata: ["job": "\(jobID)", "why": "\(why)", "attempt": "\(attempt + 1)"])
@@ -423,6 +430,31 @@ public final class Scheduler: Service, Sendable {
             registry.restore(lost)
             logger.error("store error handling a lost worker's job", metadata: ["job": "\(jobID)", "error": "\(error)"])
         }
+    }
+
+    /// Takes on every DISPATCHED or RUNNING job this scheduler does not have under way (one
+    /// dispatched by a scheduler that has since restarted, or by a replica), from what the
+    /// dispatch recorded: the worker, its lease, the run, and the kept packet. A job whose
+    /// worker is gone runs again at the next sweep; one whose worker lives waits for its result.
+    func adoptDispatches() async {
+        var adopted = 0
+        for state in [JobState.dispatched, .running] {
+            var offset = 0
+            while let ids = try? await store.ids(in: state, enteredBefore: UnixTime.now, limit: 200, offset: offset), !ids.isEmpty {
+                offset += ids.count
+                guard let packets = try? await store.submissions(ids) else { break }
+                for id in ids where !registry.isOutstanding(id) {
+                    guard let bytes = packets[id], let meta = try? await store.meta(id), let worker = meta["worker_id"],
+                        var packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: bytes)
+                    else { continue }
+                    packet.attempt = Int32(meta["attempt"] ?? "") ?? 0
+                    let dispatch = WorkerRegistry.Dispatch(worker: worker, lease: meta["worker_lease"] ?? "", packet: packet)
+                    if registry.adopt(id, dispatch) { adopted += 1 }
+                }
+                if ids.count < 200 { break }
+            }
+        }
+        if adopted > 0 { logger.info("took on jobs dispatched before this scheduler started", metadata: ["jobs": "\(adopted)"]) }
     }
 
     // MARK: - cancels
