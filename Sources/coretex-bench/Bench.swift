@@ -32,6 +32,8 @@ struct Bench {
         let seconds = Int(env["BENCH_SECONDS"] ?? "") ?? 10
         let binary = env["CORETEX_SERVER"] ?? ".build/release/coretex-server"
 
+        try await durabilitySideBySide(binary: binary, sequentialJobs: sequentialJobs, clients: clients, seconds: seconds)
+
         let stack = try await BenchStack.start(binary: binary)
         defer { stack.stop() }
         let results = try await ResultWatcher(natsURL: stack.natsURL)
@@ -86,6 +88,45 @@ struct Bench {
             try await CtxBench.run(ctx: ctx, stack: stack, jobID: try await stack.submitHTTP())
         } else {
             print("\n(\(ctx) not built: skipping the ctx figures)")
+        }
+    }
+
+    /// The echo path with durable delivery off (`BUS_DURABLE=false`: core NATS, as before
+    /// JetStream) and on (the default), one stack after the other in this run, so the two are
+    /// measured on the same machine on the same day (docs/benchmarks.md).
+    static func durabilitySideBySide(binary: String, sequentialJobs: Int, clients: Int, seconds: Int) async throws {
+        var rows: [(mode: String, single: Histogram<UInt64>, loaded: Histogram<UInt64>, elapsed: Double)] = []
+        for durable in [false, true] {
+            let stack = try await BenchStack.start(binary: binary, environment: ["BUS_DURABLE": durable ? "true" : "false"])
+            defer { stack.stop() }
+            let results = try await ResultWatcher(natsURL: stack.natsURL)
+            let connection = try await stack.submitConnection()
+            for _ in 0..<200 { _ = try await results.run { try await connection.submit() } }
+            var single = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+            for _ in 0..<sequentialJobs { single.record(try await results.run { try await connection.submit() }) }
+            connection.close()
+            let http = try await load(clients: clients, seconds: seconds, results: results) {
+                let connection = try await stack.submitConnection()
+                return { try await connection.submit() }
+            }
+            rows.append((durable ? "durable (JetStream)" : "core NATS (BUS_DURABLE=false)", single, http.histogram, http.elapsed))
+        }
+        func ms(_ us: UInt64) -> String { String(format: "%.2f", Double(us) / 1000) }
+        print("\ndurability side by side (\(sequentialJobs) jobs one at a time; \(clients) HTTP clients for \(seconds) s)")
+        print("  mode                            single p50   single p99   jobs/s   loaded p50   loaded p99")
+        for row in rows {
+            let rate = Double(row.loaded.totalCount) / row.elapsed
+            print(
+                "  \(row.mode.padding(toLength: 30, withPad: " ", startingAt: 0))  "
+                    + "\(ms(row.single.valueAtPercentile(50)).leftPadded(8)) ms  \(ms(row.single.valueAtPercentile(99)).leftPadded(8)) ms  "
+                    + "\(String(format: "%6.0f", rate))  \(ms(row.loaded.valueAtPercentile(50)).leftPadded(8)) ms  "
+                    + "\(ms(row.loaded.valueAtPercentile(99)).leftPadded(8)) ms")
+        }
+        if rows.count == 2 {
+            let (off, on) = (rows[0], rows[1])
+            let ratio = (Double(on.loaded.totalCount) / on.elapsed) / (Double(off.loaded.totalCount) / off.elapsed)
+            let extra = Double(on.single.valueAtPercentile(50)) - Double(off.single.valueAtPercentile(50))
+            print(String(format: "  durable vs core: %.0f %% of the throughput, single-client p50 %+.2f ms", ratio * 100, extra / 1000))
         }
     }
 
@@ -184,7 +225,7 @@ final class BenchStack: Sendable {
         self.metricsPort = metricsPort
     }
 
-    static func start(binary: String) async throws -> BenchStack {
+    static func start(binary: String, environment extra: [String: String] = [:]) async throws -> BenchStack {
         let directory = NSTemporaryDirectory() + "coretex-bench-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let nats = LocalServers.freePort(), redis = LocalServers.freePort(), http = LocalServers.freePort()
@@ -201,6 +242,7 @@ final class BenchStack: Sendable {
         env["WORKER_MAX_PARALLEL"] = "256"
         env["WORKFLOW_ENGINE_HTTP_ADDR"] = "127.0.0.1:\(LocalServers.freePort())"
         env["LOG_LEVEL"] = "warning"
+        env.merge(extra) { _, new in new }
         let server = try ManagedProcess(
             name: "coretex-server", executable: binary,
             arguments: ["dev", "--state-dir", "\(directory)/state", "--nats-port", "\(nats)", "--redis-port", "\(redis)"],
@@ -265,4 +307,8 @@ final class BenchStack: Sendable {
 struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
