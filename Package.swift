@@ -84,6 +84,7 @@ let package = Package(
             name: "CoretexRuntime",
             dependencies: [
                 "CoretexCore", "CoretexInfra", "CoretexProtocol", hummingbird, logging, metrics, prometheus, lifecycle,
+                .product(name: "NIOCore", package: "swift-nio"),
             ] + grpc,
             path: "Sources/Server/Runtime"
         ),

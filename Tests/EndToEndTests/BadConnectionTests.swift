@@ -1,3 +1,4 @@
+import CoretexInfra
 import Foundation
 import Testing
 
@@ -5,7 +6,26 @@ import Testing
 /// answer for gets a 4xx with the API's JSON error, and every one of them is closed soon
 /// (`API_IDLE_TIMEOUT`, 1 s here), so descriptors are not held by clients that went quiet.
 @Suite(.serialized) struct BadConnectionTests {
-    static let stack: Stack = try! Stack(environment: ["API_IDLE_TIMEOUT": "1s"])
+    static let grpcPort = LocalServers.freePort()
+    static let stack: Stack = try! Stack(environment: [
+        "API_IDLE_TIMEOUT": "1s", "GATEWAY_GRPC_ADDR": "127.0.0.1:\(grpcPort)",
+    ])
+
+    /// The gRPC port too: a connection that never makes a call — silent, garbage, HTTP/1.1, or
+    /// an HTTP/2 preface and nothing after — is closed by the server.
+    @Test(arguments: [
+        ("silent", ""),
+        ("garbage", "this is not http/2 at all\r\n\r\n"),
+        ("HTTP/1.1", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("preface only", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+    ])
+    func aConnectionToTheGRPCPortThatMakesNoCallIsClosed(_ name: String, _ bytes: String) async throws {
+        _ = try await Self.stack.ready()
+        let connection = try RawConnection(port: Self.grpcPort)
+        defer { connection.close() }
+        if !bytes.isEmpty { connection.send(bytes) }
+        #expect(connection.readUntilClosed().closed, "\(name): still open")
+    }
 
     func exchange(_ request: String, halfClose: Bool = false) async throws -> (text: String, closed: Bool) {
         _ = try await Self.stack.ready()

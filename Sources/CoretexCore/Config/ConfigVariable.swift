@@ -101,8 +101,9 @@ extension ConfigVariable {
     public static let maxBodyBytes = Self(
         "API_MAX_BODY_BYTES", .bytes, "2097152", [.gateway, .dev], "Largest request body (413 above).")
     public static let apiIdleTimeout = Self(
-        "API_IDLE_TIMEOUT", .duration, "10s", [.gateway, .dev],
-        "An HTTP connection that sends nothing this long (idle, or stopped inside its headers or body) is closed.")
+        "API_IDLE_TIMEOUT", .duration, "10s", [.gateway, .safetyKernel, .contextEngine, .dev],
+        "An HTTP connection that sends nothing this long (idle, or stopped inside its headers or body), or a gRPC one with no call under way, is closed."
+    )
 
     // Scheduler
     public static let safetyKernelWaitSeconds = Self(

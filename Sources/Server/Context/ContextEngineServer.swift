@@ -13,9 +13,12 @@ public struct ContextEngineServer: Service {
     let address: HostPort
     let logger: Logger
 
-    public init(engine: ContextEngine, address: HostPort, logger: Logger) {
+    let idleTimeout: Duration
+
+    public init(engine: ContextEngine, address: HostPort, idleTimeout: Duration = .seconds(10), logger: Logger) {
         self.engine = engine
         self.address = address
+        self.idleTimeout = idleTimeout
         self.logger = logger
     }
 
@@ -52,6 +55,7 @@ public struct ContextEngineServer: Service {
     }
 
     public func run() async throws {
-        try await GRPCEndpoint.serve([Handler(engine: engine)], at: address, name: "context engine", logger: logger)
+        try await GRPCEndpoint.serve(
+            [Handler(engine: engine)], at: address, name: "context engine", idleTimeout: idleTimeout, logger: logger)
     }
 }

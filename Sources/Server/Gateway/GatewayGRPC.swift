@@ -67,6 +67,8 @@ public struct GatewayGRPC: Service {
     }
 
     public func run() async throws {
-        try await GRPCEndpoint.serve([Handler(gateway: gateway)], at: address, name: "gateway gRPC", logger: gateway.logger)
+        try await GRPCEndpoint.serve(
+            [Handler(gateway: gateway)], at: address, name: "gateway gRPC",
+            idleTimeout: .milliseconds(Int64(gateway.settings.apiIdleTimeout * 1000)), logger: gateway.logger)
     }
 }

@@ -12,9 +12,12 @@ public struct SafetyKernelServer: Service {
     let address: HostPort
     let logger: Logger
 
-    public init(kernel: SafetyKernel, address: HostPort, logger: Logger) {
+    let idleTimeout: Duration
+
+    public init(kernel: SafetyKernel, address: HostPort, idleTimeout: Duration = .seconds(10), logger: Logger) {
         self.kernel = kernel
         self.address = address
+        self.idleTimeout = idleTimeout
         self.logger = logger
     }
 
@@ -28,6 +31,7 @@ public struct SafetyKernelServer: Service {
     }
 
     public func run() async throws {
-        try await GRPCEndpoint.serve([Handler(kernel: kernel)], at: address, name: "safety kernel", logger: logger)
+        try await GRPCEndpoint.serve(
+            [Handler(kernel: kernel)], at: address, name: "safety kernel", idleTimeout: idleTimeout, logger: logger)
     }
 }

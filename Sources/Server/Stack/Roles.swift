@@ -96,7 +96,7 @@ public enum Roles {
         SafetyKernelServer(
             kernel: SafetyKernel(policy: config.policy),
             address: try address(settings.safetyKernelAddr, "SAFETY_KERNEL_ADDR", defaultHost: host),
-            logger: logger.labelled("safety-kernel"))
+            idleTimeout: .milliseconds(Int64(settings.apiIdleTimeout * 1000)), logger: logger.labelled("safety-kernel"))
     }
 
     /// The workflow engine: results → run progress, the run reconciler, `/health`.
@@ -192,7 +192,7 @@ public enum Roles {
         ContextEngineServer(
             engine: ContextEngine(redis: redis, settings: .init(settings)),
             address: try address(settings.contextEngineAddr, "CONTEXT_ENGINE_ADDR", defaultHost: host),
-            logger: logger.labelled("context-engine"))
+            idleTimeout: .milliseconds(Int64(settings.apiIdleTimeout * 1000)), logger: logger.labelled("context-engine"))
     }
 }
 
