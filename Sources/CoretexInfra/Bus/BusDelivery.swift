@@ -9,7 +9,6 @@ public final class BusDelivery: @unchecked Sendable {
     // @unchecked: `message` is owned here, used under `settled`'s lock, destroyed in deinit.
     private let message: OpaquePointer?
     private let settled = Mutex(false)
-    private let keeper = Mutex<Task<Void, Never>?>(nil)
     /// Which delivery of the message this is (1 for the first).
     public let number: Int
     /// What the settlements did, for an in-memory bus's tests.
@@ -34,10 +33,7 @@ public final class BusDelivery: @unchecked Sendable {
         self.record = record
     }
 
-    deinit {
-        stopKeepingAlive()
-        if let message { natsMsg_Destroy(message) }
-    }
+    deinit { if let message { natsMsg_Destroy(message) } }
 
     public func ack() { settle("ack") { natsMsg_Ack($0, nil) } }
 
@@ -67,26 +63,47 @@ public final class BusDelivery: @unchecked Sendable {
         }
     }
 
-    /// Runs `work` while telling the server every `interval` that the message is still in hand.
-    public func keepingAlive<T: Sendable>(every interval: Duration, _ work: () async -> T) async -> T {
-        keepAlive(every: interval)
+    /// Runs `work` while the server hears every few seconds that the message is in hand.
+    public func keepingAlive<T: Sendable>(_ work: () async -> T) async -> T {
+        keepAlive()
         defer { stopKeepingAlive() }
         return await work()
     }
 
-    /// Tells the server every `interval` that the message is still in hand, until it is settled.
-    public func keepAlive(every interval: Duration) {
-        let task = Task { [weak self] in
-            while (try? await Task.sleep(for: interval)) != nil {
-                guard let self else { return }
-                self.inProgress()
+    /// Tells the server every `Keeper.interval` that the message is still in hand, until it is
+    /// settled. One task does this for every held message of the process: a timer per message
+    /// would cost more than the message.
+    public func keepAlive() { Self.keeper.hold(self) }
+
+    private func stopKeepingAlive() { Self.keeper.release(self) }
+
+    private static let keeper = Keeper()
+
+    /// The held deliveries, and the one task that keeps them alive. Ack waits must be longer
+    /// than twice `interval` (every consumer's is 10 s).
+    final class Keeper: Sendable {
+        static let interval = Duration.seconds(3)
+        private let held = Mutex<(deliveries: [ObjectIdentifier: (BusDelivery, ContinuousClock.Instant)], running: Bool)>(([:], false))
+
+        func hold(_ delivery: BusDelivery) {
+            let start = held.withLock { h in
+                h.deliveries[ObjectIdentifier(delivery)] = (delivery, .now)
+                defer { h.running = true }
+                return !h.running
+            }
+            if start { Task.detached { await self.run() } }
+        }
+
+        func release(_ delivery: BusDelivery) {
+            _ = held.withLock { $0.deliveries.removeValue(forKey: ObjectIdentifier(delivery)) }
+        }
+
+        private func run() async {
+            while (try? await Task.sleep(for: Self.interval)) != nil {
+                let due = ContinuousClock.now - Self.interval
+                let stale = held.withLock { h in h.deliveries.values.filter { $0.1 <= due }.map(\.0) }
+                for delivery in stale { delivery.inProgress() }
             }
         }
-        keeper.withLock { old in
-            old?.cancel()
-            old = task
-        }
     }
-
-    private func stopKeepingAlive() { keeper.withLock { $0?.cancel() } }
 }

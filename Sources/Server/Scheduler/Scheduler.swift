@@ -134,7 +134,6 @@ public final class Scheduler: Service, Sendable {
         _ stream: DeliveredPackets, _ consumer: DurableConsumer,
         _ handle: @escaping @Sendable (Coretex_Agent_V1_BusPacket) async throws -> Void
     ) async {
-        let keepAlive = consumer.ackWait / 3
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             for await (packet, delivery) in stream {
@@ -147,7 +146,7 @@ public final class Scheduler: Service, Sendable {
                         do { try await handle(packet) } catch { self.logger.error("store error", metadata: ["error": "\(error)"]) }
                         return
                     }
-                    let failure: (any Error)? = await delivery.keepingAlive(every: keepAlive) {
+                    let failure: (any Error)? = await delivery.keepingAlive {
                         do {
                             try await handle(packet)
                             return nil

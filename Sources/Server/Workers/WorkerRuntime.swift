@@ -103,7 +103,7 @@ public final class WorkerRuntime: Service, Sendable {
                 continue
             }
             // Held until the result is out: the server hears every few seconds that it is in hand.
-            delivery?.keepAlive(every: DurableConsumer.dispatches(to: workerID).ackWait / 3)
+            delivery?.keepAlive()
             await slots.acquire()
             let id = packet.jobRequest.jobID
             let start = starts.add(1, ordering: .relaxed).newValue

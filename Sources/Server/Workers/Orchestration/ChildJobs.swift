@@ -9,6 +9,11 @@ import Logging
 /// like any job (so the scheduler, safety kernel and placement apply), joins the parent's
 /// trace with `parent_job_id` set, and is waited for by its result. A child that outlives its
 /// timeout, or whose parent is cancelled, is cancelled too.
+///
+/// A child's id is the parent's id, the step and the try (`<parent>:<step>@<n>`), so its record
+/// in Redis is the orchestrator's progress: when the parent runs again (its worker was lost,
+/// docs/architecture.md, "Workers and leases"), a child an earlier run submitted is not
+/// submitted again — one that ended is read back, one under way is waited for.
 package struct ChildJobs: Sendable {
     let connections: Connections
     let waiter: ResultWaiter
@@ -45,8 +50,8 @@ package struct ChildJobs: Sendable {
         while true {
             do {
                 return try await runOnce(
-                    step: step, topic: topic, context: context, parent: parent, timeoutSeconds: timeoutSeconds,
-                    env: env)
+                    step: step, attempt: attempt + 1, topic: topic, context: context, parent: parent,
+                    timeoutSeconds: timeoutSeconds, env: env)
             } catch let failure as Failure where attempt < retries && [.failed, .timeout].contains(failure.status) {
                 attempt += 1
                 logger.warning("child failed, retrying", metadata: ["step": "\(step)", "error": "\(failure)", "attempt": "\(attempt)"])
@@ -55,12 +60,15 @@ package struct ChildJobs: Sendable {
         }
     }
 
+    /// The id of a step's `attempt`-th try under `parent`.
+    static func childID(parent: String, step: String, attempt: Int) -> String { "\(parent):\(step)@\(attempt)" }
+
     private func runOnce(
-        step: String, topic: String, context: JSONValue, parent: JobInput, timeoutSeconds: Int,
+        step: String, attempt: Int, topic: String, context: JSONValue, parent: JobInput, timeoutSeconds: Int,
         env: [String: String]
     ) async throws -> (id: String, result: JSONValue?) {
-        var request = JobLifecycle.request(topic: topic, tenant: JobMeta.tenant(of: parent.request))
-        let id = request.jobID
+        let id = Self.childID(parent: parent.id, step: step, attempt: attempt)
+        var request = JobLifecycle.request(id: id, topic: topic, tenant: JobMeta.tenant(of: parent.request))
         request.priority = parent.request.priority
         request.adapterID = parent.request.adapterID
         request.env.merge(parent.request.env) { _, inherited in inherited }
@@ -76,13 +84,25 @@ package struct ChildJobs: Sendable {
 
         waiter.expect(id)
         defer { waiter.forget(id) }
-        try await lifecycle(parent).submit(
+        let submitted = try await lifecycle(parent).submit(
             request, traceID: traceID, context: String(decoding: try JSONEncoder.sorted.encode(context), as: UTF8.self))
-        logger.info("child submitted", metadata: ["parent": "\(parent.id)", "child": "\(id)", "step": "\(step)"])
+        var ended: Coretex_Agent_V1_JobResult?
+        if submitted.applied {
+            logger.info("child submitted", metadata: ["parent": "\(parent.id)", "child": "\(id)", "step": "\(step)"])
+        } else {
+            // An earlier run of the parent submitted it: read its end back, or wait for it.
+            ended = try await endOfEarlierChild(id)
+            logger.info(
+                "child of an earlier run resumed", metadata: ["parent": "\(parent.id)", "child": "\(id)", "ended": "\(ended != nil)"])
+        }
 
         let result: Coretex_Agent_V1_JobResult?
         do {
-            result = try await withDeadline(ms: Int64(timeoutSeconds) * 1000) { await waiter.result(for: id) }
+            if let ended {
+                result = ended
+            } else {
+                result = try await withDeadline(ms: Int64(timeoutSeconds) * 1000) { await waiter.result(for: id) }
+            }
         } catch is DeadlineExceeded {
             await cancel(id, reason: "no result within \(timeoutSeconds)s", parent: parent)
             throw Failure(step: step, childID: id, status: .timeout, message: "no result within \(timeoutSeconds)s")
@@ -102,6 +122,18 @@ package struct ChildJobs: Sendable {
         let blob = try await connections.store.blob(
             pointer: result.resultPtr.isEmpty ? JobKeys.pointer(JobKeys.result(id)) : result.resultPtr)
         return (id, blob.flatMap { JSONValue.parse($0) })
+    }
+
+    /// How a child that an earlier run submitted ended, as its result would have said; nil while
+    /// it is under way.
+    private func endOfEarlierChild(_ id: String) async throws -> Coretex_Agent_V1_JobResult? {
+        guard let state = try await connections.store.state(id), state.isTerminal else { return nil }
+        var result = Coretex_Agent_V1_JobResult()
+        result.jobID = id
+        result.status = state.status
+        result.resultPtr = try await connections.store.meta(id)["result_ptr"] ?? ""
+        result.errorMessage = try await connections.store.deadLetter(id)?.reason ?? ""
+        return result
     }
 
     /// Runs in its own task: it must finish even when called because the parent was cancelled.
