@@ -89,6 +89,10 @@ public final class InMemoryBus: MessageBus, @unchecked Sendable {
         try publish(subject, data)
     }
 
+    public func publishStored(_ subject: String, _ data: [UInt8], messageID: String) throws {
+        try publish(subject, data)
+    }
+
     public func consume(_ consumer: DurableConsumer) throws -> BusSubscription {
         try subscribe(consumer.subject, queue: consumer.queue, accept: nil)
     }

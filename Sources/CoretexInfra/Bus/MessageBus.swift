@@ -16,6 +16,11 @@ public protocol MessageBus: AnyObject, Sendable {
     /// within `JobStreams.duplicateWindow` is dropped by the server. A bus without durable
     /// delivery publishes it as `publish` does.
     func publishDurably(_ subject: String, _ data: [UInt8], messageID: String?) async throws
+    /// Publishes to a stream without waiting for it, and sends the message again until the
+    /// stream has stored it (after a reconnect, or while JetStream starts); `messageID` makes
+    /// the copies one. For messages nobody may lose whose sender cannot wait: dispatches and
+    /// results. A bus without durable delivery publishes it as `publish` does.
+    func publishStored(_ subject: String, _ data: [UInt8], messageID: String) throws
     /// Receives the messages of a durable consumer, each with a `delivery` to settle. A bus
     /// without durable delivery subscribes to the consumer's subject (in its queue group),
     /// and its messages carry no delivery.

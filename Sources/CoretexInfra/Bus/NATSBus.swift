@@ -14,13 +14,16 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
     private let connection: OpaquePointer
     /// The JetStream context when delivery is durable (`Durability`), else nil.
     private let jetStream: OpaquePointer?
+    /// Publishes that see their message stored (the reconnect callback's closure).
+    private let stored: StoredPublishes
     private let closed = Mutex(false)
     public let url: String
     private let logger: Logger
 
-    private init(connection: OpaquePointer, jetStream: OpaquePointer?, url: String, logger: Logger) {
+    private init(connection: OpaquePointer, jetStream: OpaquePointer?, stored: StoredPublishes, url: String, logger: Logger) {
         self.connection = connection
         self.jetStream = jetStream
+        self.stored = stored
         self.url = url
         self.logger = logger
     }
@@ -40,14 +43,19 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
         durability: Durability? = nil
     ) async throws -> NATSBus {
         var attempt = 0
+        let stored = StoredPublishes(logger: logger)
         while true {
             attempt += 1
             do {
-                let connection = try await runBlocking { NATSHandle(try openConnection(url: url, name: name)) }.pointer
+                let connection = try await runBlocking { NATSHandle(try openConnection(url: url, name: name, stored: stored)) }.pointer
                 if attempt > 1 { logger.info("connected to NATS", metadata: ["url": "\(redact(url))"]) }
-                guard let durability else { return NATSBus(connection: connection, jetStream: nil, url: url, logger: logger) }
-                let js = try await jetStream(connection, durability: durability, logger: logger, retryInterval: retryInterval)
-                return NATSBus(connection: connection, jetStream: js, url: url, logger: logger)
+                guard let durability else {
+                    return NATSBus(connection: connection, jetStream: nil, stored: stored, url: url, logger: logger)
+                }
+                let js = try await jetStream(
+                    connection, durability: durability, stored: stored, logger: logger, retryInterval: retryInterval)
+                stored.attach(js)
+                return NATSBus(connection: connection, jetStream: js, stored: stored, url: url, logger: logger)
             } catch let error as BusError where error.text.contains("JetStream is not enabled") {
                 throw error
             } catch {
@@ -62,10 +70,11 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
     /// A JetStream context with the streams declared; retries what may pass (JetStream still
     /// starting after a server restart), not a server without JetStream.
     private static func jetStream(
-        _ connection: OpaquePointer, durability: Durability, logger: Logger, retryInterval: Duration
+        _ connection: OpaquePointer, durability: Durability, stored: StoredPublishes, logger: Logger, retryInterval: Duration
     ) async throws -> OpaquePointer {
         var js: OpaquePointer?
-        try check(natsConnection_JetStream(&js, connection, nil), "jetstream")
+        var options = stored.options()
+        try check(natsConnection_JetStream(&js, connection, &options), "jetstream")
         guard let js else { throw BusError(operation: "jetstream", text: "no context") }
         let handle = NATSHandle(js)
         while true {
@@ -82,7 +91,7 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
         }
     }
 
-    private static func openConnection(url: String, name: String) throws -> OpaquePointer {
+    private static func openConnection(url: String, name: String, stored: StoredPublishes) throws -> OpaquePointer {
         var opts: OpaquePointer?
         try check(natsOptions_Create(&opts), "options")
         defer { natsOptions_Destroy(opts) }
@@ -95,6 +104,8 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
         try check(natsOptions_SetSendAsap(opts, true), "send asap")
         // One delivery thread pool instead of one thread per subscription; handlers only enqueue.
         try check(natsOptions_UseGlobalMessageDelivery(opts, true), "global delivery")
+        try check(
+            natsOptions_SetReconnectedCB(opts, onReconnected, Unmanaged.passUnretained(stored).toOpaque()), "reconnected callback")
         var nc: OpaquePointer?
         try check(natsConnection_Connect(&nc, opts), "connect")
         guard let nc else { throw BusError(operation: "connect", text: "no connection") }
@@ -181,6 +192,13 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
             }
             try Self.check(status, "publish \(subject) to its stream (\(code.rawValue))")
         }
+    }
+
+    /// Publishes to a stream without waiting; the message is sent again until its stream has
+    /// stored it (see `StoredPublishes`). Without durability, `publish`.
+    public func publishStored(_ subject: String, _ data: [UInt8], messageID: String) throws {
+        guard jetStream != nil else { return try publish(subject, data) }
+        try stored.publish(subject, data, messageID: messageID)
     }
 
     /// Declares the consumer (or updates it) and binds to it; without durability, a plain

@@ -340,7 +340,10 @@ public final class Scheduler: Service, Sendable {
         out.lease = reserved.lease
         out.attempt = job.packet.attempt
         do {
-            try bus.publish(Subjects.worker(workerID), out.wireBytes)
+            // Stored before it counts as sent: a dispatch a nats-server crash swallowed is sent
+            // again, or its job would wait for a worker that never heard of it.
+            try bus.publishStored(
+                Subjects.worker(workerID), out.wireBytes, messageID: "\(request.jobID)#\(max(1, out.attempt)):dispatch")
         } catch {
             registry.finished(request.jobID)
             try await fail(job.packet, reason: "dispatch failed: \(error)", from: [.dispatched])

@@ -180,7 +180,14 @@ public final class WorkerRuntime: Service, Sendable {
         }
         var out = Coretex_Agent_V1_BusPacket.result(result, traceID: packet.traceID, senderID: workerID)
         out.protocolVersion = packet.protocolVersion == 0 ? 1 : packet.protocolVersion
-        connections.bus.publish(Subjects.result, out, logger: logger)
+        do {
+            // Sent again until the results stream has it: a result a nats-server crash swallowed
+            // would leave the job RUNNING on a live worker until its timeout.
+            try connections.bus.publishStored(
+                Subjects.result, out.wireBytes, messageID: "\(request.jobID)#\(max(1, packet.attempt)):result:\(workerID)")
+        } catch {
+            logger.error("publish failed", metadata: ["subject": "\(Subjects.result)", "error": "\(error)"])
+        }
     }
 
     static func outcome(of error: any Error) -> (Coretex_Agent_V1_JobStatus, String) {
