@@ -35,27 +35,20 @@ import FoundationNetworking
         let act: @Sendable (SplitDeployment) throws -> Void
     }
 
+    /// `kill -9` of a process, started again at once (as a supervisor would).
+    static func killed(_ name: String, _ label: String = "") -> Event {
+        Event(name: "kill -9 \(name)\(label)") { d in
+            d.kill9(name)
+            try d.restart(name)
+        }
+    }
+
     static let events: [Event] = [
-        Event(name: "kill -9 scheduler-a") { d in
-            d.kill9("scheduler-a")
-            try d.restart("scheduler-a")
-        },
-        Event(name: "kill -9 worker-a, back under its id") { d in
-            d.kill9("worker-a")
-            try d.restart("worker-a")
-        },
-        Event(name: "kill -9 safety-kernel") { d in
-            d.kill9("safety-kernel")
-            try d.restart("safety-kernel")
-        },
-        Event(name: "kill -9 nats-server") { d in
-            d.kill9("nats-server")
-            try d.restart("nats-server")
-        },
-        Event(name: "kill -9 gateway") { d in
-            d.kill9("gateway")
-            try d.restart("gateway")
-        },
+        killed("scheduler-a"),
+        killed("worker-a", ", back under its id"),
+        killed("safety-kernel"),
+        killed("nats-server"),
+        killed("gateway"),
         Event(name: "restart redis-server") { d in
             d.stop("redis-server")
             try d.restart("redis-server")

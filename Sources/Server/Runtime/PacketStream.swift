@@ -17,13 +17,19 @@ package struct PacketStream: AsyncSequence, Sendable {
 
         package mutating func next() async -> Element? {
             while let message = await base.next() {
-                if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: message.data) {
-                    return (message.subject, packet)
-                }
-                PacketStream.dropped(subject: message.subject, bytes: message.data.count, logger: logger)
+                if let packet = PacketStream.decoded(message, logger: logger) { return (message.subject, packet) }
             }
             return nil
         }
+    }
+
+    /// The packet in `message`; nil (logged, counted, and its delivery terminated: no
+    /// redelivery fixes it) when the bytes are not a BusPacket.
+    static func decoded(_ message: BusMessage, logger: Logger) -> Coretex_Agent_V1_BusPacket? {
+        if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: message.data) { return packet }
+        message.delivery?.term()
+        dropped(subject: message.subject, bytes: message.data.count, logger: logger)
+        return nil
     }
 
     /// Logs and counts bytes on `subject` that are not a BusPacket.
@@ -52,11 +58,7 @@ package struct DeliveredPackets: AsyncSequence, Sendable {
 
         package mutating func next() async -> Element? {
             while let message = await base.next() {
-                if let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: message.data) {
-                    return (packet, message.delivery)
-                }
-                message.delivery?.term()
-                PacketStream.dropped(subject: message.subject, bytes: message.data.count, logger: logger)
+                if let packet = PacketStream.decoded(message, logger: logger) { return (packet, message.delivery) }
             }
             return nil
         }
