@@ -3,7 +3,8 @@ import Synchronization
 
 /// A message from a durable consumer, to be settled once: acknowledged when its effect is
 /// recorded, or given back for a later delivery. Until then the holder keeps it alive with
-/// `inProgress()` (see `keepingAlive`), or the server delivers it again after the consumer's
+/// `inProgress()` (see `keepAlive`, which every message of a durable consumer gets as it
+/// arrives), or the server delivers it again after the consumer's
 /// ack wait. Settling twice does nothing.
 public final class BusDelivery: @unchecked Sendable {
     // @unchecked: `message` is owned here, used under `settled`'s lock, destroyed in deinit.
@@ -33,7 +34,10 @@ public final class BusDelivery: @unchecked Sendable {
         self.record = record
     }
 
-    deinit { if let message { natsMsg_Destroy(message) } }
+    deinit {
+        Self.keeper.release(self)
+        if let message { natsMsg_Destroy(message) }
+    }
 
     public func ack() { settle("ack") { natsMsg_Ack($0, nil) } }
 
@@ -63,13 +67,6 @@ public final class BusDelivery: @unchecked Sendable {
         }
     }
 
-    /// Runs `work` while the server hears every few seconds that the message is in hand.
-    public func keepingAlive<T: Sendable>(_ work: () async -> T) async -> T {
-        keepAlive()
-        defer { stopKeepingAlive() }
-        return await work()
-    }
-
     /// Tells the server every `Keeper.interval` that the message is still in hand, until it is
     /// settled. One task does this for every held message of the process: a timer per message
     /// would cost more than the message.
@@ -80,14 +77,20 @@ public final class BusDelivery: @unchecked Sendable {
     private static let keeper = Keeper()
 
     /// The held deliveries, and the one task that keeps them alive. Ack waits must be longer
-    /// than twice `interval` (every consumer's is 10 s).
+    /// than twice `interval` (every consumer's is 10 s). It holds them weakly: a message nobody
+    /// holds any more (dropped with its subscription) is released, not kept alive.
     final class Keeper: Sendable {
         static let interval = Duration.seconds(3)
-        private let held = Mutex<(deliveries: [ObjectIdentifier: (BusDelivery, ContinuousClock.Instant)], running: Bool)>(([:], false))
+        struct Held: @unchecked Sendable {
+            // @unchecked: a weak reference to a Sendable class, read under the keeper's lock.
+            weak var delivery: BusDelivery?
+            let since: ContinuousClock.Instant
+        }
+        private let held = Mutex<(deliveries: [ObjectIdentifier: Held], running: Bool)>(([:], false))
 
         func hold(_ delivery: BusDelivery) {
             let start = held.withLock { h in
-                h.deliveries[ObjectIdentifier(delivery)] = (delivery, .now)
+                h.deliveries[ObjectIdentifier(delivery)] = Held(delivery: delivery, since: .now)
                 defer { h.running = true }
                 return !h.running
             }
@@ -101,7 +104,10 @@ public final class BusDelivery: @unchecked Sendable {
         private func run() async {
             while (try? await Task.sleep(for: Self.interval)) != nil {
                 let due = ContinuousClock.now - Self.interval
-                let stale = held.withLock { h in h.deliveries.values.filter { $0.1 <= due }.map(\.0) }
+                let stale = held.withLock { h in
+                    h.deliveries = h.deliveries.filter { $0.value.delivery != nil }
+                    return h.deliveries.values.filter { $0.since <= due }.compactMap(\.delivery)
+                }
                 for delivery in stale { delivery.inProgress() }
             }
         }

@@ -129,6 +129,9 @@ private let onDurableMessage: natsMsgHandler = { _, _, msg, closure in
     guard let msg, let closure else { return }
     let sink = Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue()
     let delivery = BusDelivery(jetStream: msg)
+    // Kept alive from its arrival until settled: it may wait in the stream's buffer first (the
+    // scheduler reads nothing while it waits for the safety kernel at start).
+    delivery.keepAlive()
     let message = BusMessage(nats: msg)
     sink.continuation.yield(
         BusMessage(subject: message.subject, reply: message.reply, data: message.data, delivery: delivery))

@@ -111,11 +111,14 @@ package struct JobLifecycle: Sendable {
 
     /// Puts a dispatched job whose worker is gone back to PENDING, to run again (`attempt`
     /// is the run it becomes); applies only while the job is DISPATCHED or RUNNING, so a job
-    /// whose result is recorded, or that was cancelled or timed out, never runs again — and,
-    /// given `lease`, only while it is still the dispatch to that worker lease (two schedulers
-    /// that both saw the loss put it back once).
-    package func requeue(_ id: String, reason: String, attempt: Int, lease: String) async throws -> TransitionOutcome {
+    /// whose result is recorded, or that was cancelled or timed out, never runs again — and
+    /// only while it is still the dispatch to that worker (and `lease`, when it has one): two
+    /// schedulers that both saw the loss put it back once.
+    package func requeue(_ id: String, reason: String, attempt: Int, worker: String, lease: String) async throws
+        -> TransitionOutcome
+    {
         var change = StateChange(to: .pending, from: [.dispatched, .running])
+            .expecting("worker_id", worker)
             .with("attempt", String(attempt))
             .with("requeue_reason", reason)
         if !lease.isEmpty { change = change.expecting("worker_lease", lease) }

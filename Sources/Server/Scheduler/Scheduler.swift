@@ -146,13 +146,12 @@ public final class Scheduler: Service, Sendable {
                         do { try await handle(packet) } catch { self.logger.error("store error", metadata: ["error": "\(error)"]) }
                         return
                     }
-                    let failure: (any Error)? = await delivery.keepingAlive {
-                        do {
-                            try await handle(packet)
-                            return nil
-                        } catch {
-                            return error
-                        }
+                    let failure: (any Error)?
+                    do {
+                        try await handle(packet)
+                        failure = nil
+                    } catch {
+                        failure = error
                     }
                     await self.settle(delivery, of: packet, consumer, failure: failure)
                 }
@@ -171,12 +170,14 @@ public final class Scheduler: Service, Sendable {
                 "store error: the message comes again", metadata: ["job": "\(id)", "delivery": "\(delivery.number)", "error": "\(failure)"])
             return delivery.nak(delay: consumer.backoff(afterDelivery: delivery.number))
         }
-        // The last delivery: end the job rather than leave it to the reconciler's timeouts (this
-        // may fail too, if the store is still away).
+        // The last delivery of a submission: end the job rather than leave it to the reconciler's
+        // timeouts (this may fail too, if the store is still away) — only while it is PENDING: a
+        // copy of a job under way must not end it. A result that cannot be recorded is left to
+        // the reconciler: ending its job FAILED could overwrite what the worker reported.
         let reason = "not handled after \(delivery.number) deliveries: \(failure)"
-        if !id.isEmpty {
+        if !id.isEmpty && consumer == .submissions {
             do {
-                try await lifecycle.end(id, .deliveryExhausted(reason: reason))
+                try await lifecycle.end(id, .deliveryExhausted(reason: reason), from: [.pending])
             } catch {
                 logger.error("a message ran out of deliveries", metadata: ["job": "\(id)", "error": "\(error)"])
             }
@@ -340,10 +341,11 @@ public final class Scheduler: Service, Sendable {
         out.lease = reserved.lease
         out.attempt = job.packet.attempt
         do {
-            // Stored before it counts as sent: a dispatch a nats-server crash swallowed is sent
-            // again, or its job would wait for a worker that never heard of it.
+            // Sent again until stored: a dispatch a nats-server crash swallowed would leave its job
+            // waiting for a worker that never heard of it. The id is this dispatch's own, so only
+            // its copies are one (a later dispatch of the same job is another message).
             try bus.publishStored(
-                Subjects.worker(workerID), out.wireBytes, messageID: "\(request.jobID)#\(max(1, out.attempt)):dispatch")
+                Subjects.worker(workerID), out.wireBytes, messageID: "\(request.jobID):dispatch:\(UUID().uuidString)")
         } catch {
             registry.finished(request.jobID)
             try await fail(job.packet, reason: "dispatch failed: \(error)", from: [.dispatched])
@@ -410,7 +412,8 @@ public final class Scheduler: Service, Sendable {
         let attempt = max(1, Int(lost.dispatch.packet?.attempt ?? 1))
         do {
             if let packet = lost.dispatch.packet, attempt < maxAttempts {
-                let outcome = try await lifecycle.requeue(jobID, reason: why, attempt: attempt + 1, lease: lost.dispatch.lease)
+                let outcome = try await lifecycle.requeue(
+                    jobID, reason: why, attempt: attempt + 1, worker: worker, lease: lost.dispatch.lease)
                 guard outcome.applied else { return }  // answered, cancelled or timed out meanwhile
                 Counter(label: "coretex_scheduler_jobs_requeued_total", dimensions: [("topic", packet.jobRequest.topic)]).increment()
                 logger.info("job runs again", metadata: ["job": "\(jobID)", "why": "\(why)", "attempt": "\(attempt + 1)"])
@@ -451,7 +454,13 @@ public final class Scheduler: Service, Sendable {
                     else { continue }
                     packet.attempt = Int32(meta["attempt"] ?? "") ?? 0
                     let dispatch = WorkerRegistry.Dispatch(worker: worker, lease: meta["worker_lease"] ?? "", packet: packet)
-                    if registry.adopt(id, dispatch) { adopted += 1 }
+                    guard registry.adopt(id, dispatch) else { continue }
+                    // It may have ended since the scan: then it must not count against its worker.
+                    if let now = try? await store.state(id), now.isTerminal {
+                        registry.finished(id)
+                    } else {
+                        adopted += 1
+                    }
                 }
                 if ids.count < 200 { break }
             }

@@ -102,8 +102,6 @@ public final class WorkerRuntime: Service, Sendable {
                 delivery?.term()
                 continue
             }
-            // Held until the result is out: the server hears every few seconds that it is in hand.
-            delivery?.keepAlive()
             await slots.acquire()
             let id = packet.jobRequest.jobID
             let start = starts.add(1, ordering: .relaxed).newValue
@@ -184,7 +182,7 @@ public final class WorkerRuntime: Service, Sendable {
             // Sent again until the results stream has it: a result a nats-server crash swallowed
             // would leave the job RUNNING on a live worker until its timeout.
             try connections.bus.publishStored(
-                Subjects.result, out.wireBytes, messageID: "\(request.jobID)#\(max(1, packet.attempt)):result:\(workerID)")
+                Subjects.result, out.wireBytes, messageID: "\(request.jobID):result:\(UUID().uuidString)")
         } catch {
             logger.error("publish failed", metadata: ["subject": "\(Subjects.result)", "error": "\(error)"])
         }
