@@ -24,8 +24,9 @@ import FoundationNetworking
         struct State {
             var accepted: [String: Date] = [:]
             var refused = 0
-            /// Worker results with status SUCCEEDED, per job.
-            var reported: [String: Int] = [:]
+            /// Worker results with status SUCCEEDED, per job: each distinct packet (a packet
+            /// sent again after a nats-server restart is the same bytes, a second run is not).
+            var reported: [String: Set<[UInt8]>] = [:]
         }
         let state = Mutex(State())
     }
@@ -77,7 +78,7 @@ import FoundationNetworking
             guard let packet = try? Coretex_Agent_V1_BusPacket(serializedBytes: Array(bytes)) else { return }
             let result = packet.jobResult
             guard result.status == .succeeded, packet.senderID == result.workerID, !result.workerID.isEmpty else { return }
-            ledger.state.withLock { $0.reported[result.jobID, default: 0] += 1 }
+            ledger.state.withLock { _ = $0.reported[result.jobID, default: []].insert(Array(bytes)) }
         }
         defer { results.unsubscribe() }
 
@@ -137,7 +138,7 @@ import FoundationNetworking
         let failed = states.values.filter { $0 == "FAILED" }.count
         let timeouts = states.values.filter { $0 == "TIMEOUT" }.count
         let (reported, refused) = ledger.state.withLock { ($0.reported, $0.refused) }
-        let duplicates = reported.filter { accepted[$0.key] != nil && $0.value > 1 }
+        let duplicates = reported.filter { accepted[$0.key] != nil && $0.value.count > 1 }.mapValues(\.count)
         let slowest = recoveries.max { $0.1 < $1.1 }
         print(
             """

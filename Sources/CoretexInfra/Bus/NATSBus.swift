@@ -192,6 +192,8 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
             }
             try Self.check(status, "publish \(subject) to its stream (\(code.rawValue))")
         }
+        // Acknowledged is not yet written out (see `StoredPublishes`): sent again after a reconnect.
+        if let messageID { stored.remember(subject, data, messageID: messageID) }
     }
 
     /// Publishes to a stream without waiting; the message is sent again until its stream has
@@ -240,6 +242,7 @@ public final class NATSBus: MessageBus, @unchecked Sendable {
             return !done
         }
         guard first else { return }
+        stored.close()
         if let jetStream { jsCtx_Destroy(jetStream) }
         natsConnection_Close(connection)
         natsConnection_Destroy(connection)
