@@ -64,8 +64,10 @@ final class StoredPublishes: @unchecked Sendable {
         used.store(true, ordering: .relaxed)
         let now = ContinuousClock.now
         recent.withLock { r in
-            if let first = r.first, now - first.at > Self.recentWindow {
-                r.removeAll { now - $0.at > Self.recentWindow }
+            // Pruned in batches (once the oldest is two windows old), so each publish costs O(1)
+            // on average instead of a scan of the list.
+            if let first = r.first, now - first.at > Self.recentWindow * 2 {
+                r.removeFirst(r.firstIndex { now - $0.at <= Self.recentWindow } ?? r.count)
             }
             r.append((now, subject, data, messageID))
         }
